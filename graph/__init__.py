@@ -1,0 +1,1 @@
+"""The graph: store, build, validation, derivation and export."""

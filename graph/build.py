@@ -1,0 +1,154 @@
+"""Build the knowledge graph into an embedded store, all or nothing.
+
+The build writes a complete new store beside the old one, validates it, and only then
+swaps it into place, so a failure (bad input, violations, Ctrl-C) leaves the previous
+store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from tieskg import __version__
+from tieskg.errors import StoreError, ValidationFailed
+from tieskg.graph.derive import derive
+from tieskg.graph.store import MARKER, OxigraphStore, Store
+from tieskg.graph.validate import ValidationReport, validate_store
+from tieskg.loaders import LoadedDataset, builtin_datasets, load_dataset
+from tieskg.namespaces import ONTOLOGY_GRAPH, VOCABULARIES_GRAPH
+from tieskg.ontology import ontology_path, vocabularies_path
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build produced."""
+
+    store: Path
+    graph_counts: dict[str, int]
+    records: int
+    derived: dict[str, int]
+    validation: ValidationReport
+    seconds: float
+    steps: list[str] = field(default_factory=list)
+
+    @property
+    def triples(self) -> int:
+        """Triples over all named graphs."""
+        return sum(self.graph_counts.values())
+
+
+def default_store_path() -> Path:
+    """``$TIESKG_STORE``, else ``$XDG_DATA_HOME/tieskg/store`` (``~/.local/share/...``)."""
+    if env := os.environ.get("TIESKG_STORE"):
+        return Path(env).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "tieskg" / "store"
+
+
+def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = None,
+          progress: Progress | None = None) -> BuildReport:
+    """Load the ontology, vocabularies and every dataset, derive, validate, swap into place.
+
+    Raises :class:`~tieskg.errors.InputError` for bad input and
+    :class:`~tieskg.errors.ValidationFailed` (carrying the report) for violations; in
+    both cases ``store_path`` is untouched.
+    """
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    store_path = Path(store_path).expanduser().absolute()
+    _recover(store_path)
+    _check_replaceable(store_path)
+
+    say("reading datasets")
+    loaded = [load_dataset(Path(str(folder))) for folder in (datasets or builtin_datasets())]
+
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = store_path.with_name(f".{store_path.name}.building-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        store = OxigraphStore.create(staging)
+        derived = populate(store, loaded, progress=say)
+        say("validating with SHACL")
+        report = validate_store(store)
+        counts = store.graph_counts()
+        if not report.conforms:
+            raise ValidationFailed(
+                f"the built graph has {len(report.violations)} SHACL violation(s); "
+                f"the previous store at {store_path} is unchanged", report=report)
+        records = sum(d.records for d in loaded)
+        (staging / MARKER).write_text(json.dumps({
+            "tieskg": __version__,
+            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "datasets": [str(d.folder) for d in loaded],
+            "records": records,
+            "graphs": counts,
+        }, indent=2), encoding="utf-8")
+        store.flush()
+        del store
+        gc.collect()
+        say("swapping the new store into place")
+        _swap(staging, store_path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildReport(store_path, counts, records, derived, report,
+                       time.perf_counter() - started)
+
+
+def populate(store: Store, datasets: Sequence[LoadedDataset], *,
+             progress: Progress | None = None) -> dict[str, int]:
+    """Fill ``store`` with the ontology, vocabularies and ``datasets``, then derive.
+
+    Returns the triples each derivation rule produced.
+    """
+    say = progress or (lambda _message: None)
+    say("loading ontology and vocabularies")
+    store.load(ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE, graph=ONTOLOGY_GRAPH)
+    store.load(vocabularies_path().read_bytes(), format=ox.RdfFormat.TURTLE,
+               graph=VOCABULARIES_GRAPH)
+    for dataset in datasets:
+        for graph, quads in sorted(dataset.quads.items()):
+            say(f"loading {graph}")
+            store.replace_graph(graph, quads)
+    say("deriving region-level ties")
+    return derive(store)
+
+
+def _backup_of(store_path: Path) -> Path:
+    return store_path.with_name(f".{store_path.name}.previous")
+
+
+def _check_replaceable(store_path: Path) -> None:
+    if store_path.exists() and not (store_path / MARKER).is_file():
+        if not store_path.is_dir() or any(store_path.iterdir()):
+            raise StoreError(f"{store_path} exists and is not a tieskg store; "
+                             "choose another --store path or remove it")
+
+
+def _swap(staging: Path, store_path: Path) -> None:
+    """Put ``staging`` at ``store_path``; the old store survives until the new one is in."""
+    backup = _backup_of(store_path)
+    shutil.rmtree(backup, ignore_errors=True)
+    if store_path.exists():
+        os.rename(store_path, backup)
+    os.rename(staging, store_path)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _recover(store_path: Path) -> None:
+    """Undo a swap interrupted between its two renames."""
+    backup = _backup_of(store_path)
+    if backup.exists() and not store_path.exists():
+        os.rename(backup, store_path)

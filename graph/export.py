@@ -1,0 +1,80 @@
+"""Export the store as RDF files, written atomically (temp file, then rename)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from tieskg.graph.store import Store
+
+
+class ExportFormat(Enum):
+    """The RDF formats ``tieskg export`` writes.
+
+    >>> ExportFormat("turtle").rdf_format.file_extension
+    'ttl'
+    >>> ExportFormat.NQUADS.carries_graphs
+    True
+    """
+
+    TURTLE = "turtle"
+    TRIG = "trig"
+    NTRIPLES = "nt"
+    NQUADS = "nq"
+    JSONLD = "jsonld"
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat:
+        """The pyoxigraph format object."""
+        return {
+            ExportFormat.TURTLE: ox.RdfFormat.TURTLE,
+            ExportFormat.TRIG: ox.RdfFormat.TRIG,
+            ExportFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+            ExportFormat.NQUADS: ox.RdfFormat.N_QUADS,
+            ExportFormat.JSONLD: ox.RdfFormat.JSON_LD,
+        }[self]
+
+    @property
+    def carries_graphs(self) -> bool:
+        """Whether named graphs survive in this format (else graphs are merged)."""
+        return self.rdf_format.supports_datasets
+
+
+def export(store: Store, *, format: ExportFormat, graph: URIRef | None = None,
+           output: Path | None = None, stdout: IO[bytes] | None = None) -> None:
+    """Serialize ``graph`` (or all graphs) to ``output`` atomically, or to ``stdout``."""
+    def write(stream: IO[bytes]) -> None:
+        store.dump(stream, format=format.rdf_format, graph=graph)
+
+    if output is None:
+        if stdout is None:
+            raise ValueError("give output or stdout")
+        write(stdout)
+    else:
+        write_atomically(output, write)
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write`` on a temp file beside ``path``, then rename it over ``path``.
+
+    If ``write`` fails, ``path`` keeps its previous content and no temp file remains.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,212 @@
+"""The one store interface everything goes through, and its embedded Oxigraph implementation.
+
+>>> store = OxigraphStore.in_memory()
+>>> from rdflib import Literal, URIRef
+>>> g = URIRef("https://w3id.org/tieskg/graph/example")
+>>> store.replace_graph(g, [(URIRef("urn:x:s"), URIRef("urn:x:p"), Literal("o"), g)])
+>>> store.graph_counts()
+{'https://w3id.org/tieskg/graph/example': 1}
+>>> store.select("SELECT ?o WHERE { ?s ?p ?o }").rows
+[(rdflib.term.Literal('o'),)]
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib.term import Node
+
+from tieskg.errors import QueryError, StoreError
+from tieskg.graph.terms import to_oxigraph, to_rdflib
+from tieskg.namespaces import PREFIXES
+
+Quad = tuple[Node, Node, Node, URIRef]
+
+#: File that marks a folder as a tieskg store and records how it was built.
+MARKER = "tieskg-store.json"
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """Rows of a SELECT query: variable names and one tuple of terms (or None) per row."""
+
+    variables: tuple[str, ...]
+    rows: list[tuple[Node | None, ...]]
+
+
+class Store(ABC):
+    """What tieskg needs of a quad store. Queries see the union of all named graphs."""
+
+    @abstractmethod
+    def select(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> SelectResult:
+        """Run a SELECT query; ``bindings`` pre-bind variables (never spliced into text)."""
+
+    @abstractmethod
+    def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
+        """Run an ASK query."""
+
+    @abstractmethod
+    def construct(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
+                  ) -> list[tuple[Node, Node, Node]]:
+        """Run a CONSTRUCT or DESCRIBE query."""
+
+    @abstractmethod
+    def replace_graph(self, graph: URIRef, quads: Iterable[Quad]) -> None:
+        """Replace the whole named graph ``graph`` with ``quads`` (all in that graph)."""
+
+    @abstractmethod
+    def load(self, data: bytes, *, format: ox.RdfFormat, graph: URIRef) -> None:
+        """Parse ``data`` into named graph ``graph`` (replacing it)."""
+
+    @abstractmethod
+    def graph_counts(self) -> dict[str, int]:
+        """Triples per named graph, by graph IRI."""
+
+    @abstractmethod
+    def dump(self, output: IO[bytes], *, format: ox.RdfFormat, graph: URIRef | None = None
+             ) -> None:
+        """Serialize one graph, or (``graph=None``) every graph: as a dataset for
+        formats that carry graphs, else as the deduplicated union of their triples."""
+
+
+class OxigraphStore(Store):
+    """An embedded Oxigraph store, on disk (``open``) or in memory (``in_memory``)."""
+
+    def __init__(self, store: ox.Store, path: Path | None = None):
+        self._store = store
+        self.path = path
+
+    @classmethod
+    def in_memory(cls) -> OxigraphStore:
+        """A fresh store in memory (for tests and one-off work)."""
+        return cls(ox.Store())
+
+    @classmethod
+    def create(cls, path: Path) -> OxigraphStore:
+        """A new, empty store in folder ``path`` (which must not exist yet)."""
+        if path.exists():
+            raise StoreError(f"{path} already exists; a new store needs a fresh folder")
+        try:
+            return cls(ox.Store(str(path)), path)
+        except OSError as exc:
+            raise StoreError(f"cannot create a store in {path}: {exc}") from exc
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = True) -> OxigraphStore:
+        """The store built in ``path``; run ``tieskg build`` first if there is none."""
+        if not (path / MARKER).is_file():
+            raise StoreError(f"no tieskg store at {path}: run `tieskg build` first "
+                             "(or pass --store PATH)")
+        try:
+            store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        return cls(store, path)
+
+    def metadata(self) -> dict:
+        """What the build recorded in the store's marker file (empty in memory)."""
+        if self.path is None:
+            return {}
+        return json.loads((self.path / MARKER).read_text(encoding="utf-8"))
+
+    # -- queries -----------------------------------------------------------------
+    def _query(self, sparql: str, bindings: Mapping[str, Node] | None):
+        substitutions = {ox.Variable(name): to_oxigraph(value)
+                         for name, value in (bindings or {}).items()}
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True,
+                                     prefixes=PREFIXES, substitutions=substitutions)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed while querying: {exc}") from exc
+
+    def select(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> SelectResult:
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        variables = tuple(v.value for v in result.variables)
+        rows = [tuple(to_rdflib(solution[v]) for v in variables) for solution in result]
+        return SelectResult(variables, rows)
+
+    def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
+                  ) -> list[tuple[Node, Node, Node]]:
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+                for t in result]
+
+    # -- writes ------------------------------------------------------------------
+    def replace_graph(self, graph: URIRef, quads: Iterable[Quad]) -> None:
+        target = ox.NamedNode(str(graph))
+        batch = []
+        for s, p, o, g in quads:
+            if g != graph:
+                raise StoreError(f"quad for graph {g} passed to replace_graph({graph})")
+            batch.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target))
+        self._store.remove_graph(target) if self._store.contains_named_graph(target) else None
+        self._store.add_graph(target)
+        self._store.extend(batch)
+
+    def load(self, data: bytes, *, format: ox.RdfFormat, graph: URIRef) -> None:
+        target = ox.NamedNode(str(graph))
+        if self._store.contains_named_graph(target):
+            self._store.remove_graph(target)
+        self._store.load(data, format=format, to_graph=target)
+
+    def flush(self) -> None:
+        """Write everything to disk."""
+        self._store.flush()
+
+    # -- reads -------------------------------------------------------------------
+    def graph_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {g.value: 0 for g in self._store.named_graphs()
+                                  if isinstance(g, ox.NamedNode)}
+        for quad in self._store.quads_for_pattern(None, None, None, None):
+            if isinstance(quad.graph_name, ox.NamedNode):
+                counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def quads(self, graph: URIRef | None = None) -> Iterator[ox.Quad]:
+        """Every quad of ``graph`` or of all named graphs (pyoxigraph objects, streaming)."""
+        target = ox.NamedNode(str(graph)) if graph is not None else None
+        for quad in self._store.quads_for_pattern(None, None, None, target):
+            if not isinstance(quad.graph_name, ox.DefaultGraph):
+                yield quad
+
+    def dump(self, output: IO[bytes], *, format: ox.RdfFormat, graph: URIRef | None = None
+             ) -> None:
+        prefixes = PREFIXES if format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        if graph is not None:
+            target = ox.NamedNode(str(graph))
+            if not self._store.contains_named_graph(target):
+                raise StoreError(f"no graph {graph} in the store (see `tieskg info`)")
+            triples = (q.triple for q in self._store.quads_for_pattern(None, None, None, target))
+            ox.serialize(triples, output, format=format, prefixes=prefixes)
+        elif format.supports_datasets:
+            ox.serialize(self.quads(), output, format=format, prefixes=prefixes)
+        else:
+            ox.serialize(_unique(q.triple for q in self.quads()), output, format=format,
+                         prefixes=prefixes)
+
+
+def _unique(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
+    seen: set[ox.Triple] = set()
+    for triple in triples:
+        if triple not in seen:
+            seen.add(triple)
+            yield triple
