@@ -131,10 +131,10 @@ def _backup_of(store_path: Path) -> Path:
 
 
 def _check_replaceable(store_path: Path) -> None:
-    if store_path.exists() and not (store_path / MARKER).is_file():
-        if not store_path.is_dir() or any(store_path.iterdir()):
-            raise StoreError(f"{store_path} exists and is not a tieskg store; "
-                             "choose another --store path or remove it")
+    if (store_path.exists() and not (store_path / MARKER).is_file()
+            and (not store_path.is_dir() or any(store_path.iterdir()))):
+        raise StoreError(f"{store_path} exists and is not a tieskg store; "
+                         "choose another --store path or remove it")
 
 
 def _swap(staging: Path, store_path: Path) -> None:

@@ -41,7 +41,13 @@ def _construct_record(loader: _LineLoader, node: yaml.MappingNode) -> Record:
     return record
 
 
+def _construct_timestamp_text(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    """Keep dates as text: the loader checks them and reports bad ones with their line."""
+    return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_record)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_text)
 
 
 def read_yaml(path: Path) -> Any:
@@ -53,7 +59,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from exc
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -1,10 +1,14 @@
 """Load a dataset folder of YAML record files into quads, one named graph per source.
 
 A dataset is a folder of ``*.yaml`` files. Each file holds one or more record kinds
-(see :mod:`tieskg.loaders.kinds`) as top-level keys; each record names its ``source``
+(see :mod:`tieskg.loaders.kinds`) as top-level keys. Each record names its ``source``
 (the ``id`` of a record under ``sources:``), and its facts go into that source's
 named graph. A single field can cite a different source by giving its value as
 ``{value: ..., source: other-source}``.
+
+A file may also carry ``dataset: {illustrative: true}``, which marks the whole folder
+as not real: its IRIs are minted under ``tksyn:`` and its graphs under
+``tkg:illustrative/``, each graph saying so.
 
 Loading is all-or-nothing: the first malformed record raises
 :class:`~tieskg.errors.InputError` naming file, line and reason, and nothing is returned.
@@ -22,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from tieskg.errors import InputError
 from tieskg.loaders._yaml import Record, read_yaml
 from tieskg.loaders.kinds import COMMON_KEYS, DATASET, DERIVED_FROM, KINDS, Field, Kind
-from tieskg.namespaces import QB, TK, TKID, TKV, graph_iri
+from tieskg.namespaces import PREFIXES, QB, TK, TKID, TKSYN, TKV, graph_iri
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
 
@@ -36,6 +40,22 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _YEAR = re.compile(r"^-?[0-9]{4}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _STRUCTURE = TKV["regional-indicators-structure"]
+
+
+def _expand_iri(value: str) -> URIRef | None:
+    """An absolute IRI, or a CURIE with a tieskg prefix, names a node in another dataset.
+
+    >>> _expand_iri("tkid:region/cn-330604")
+    rdflib.term.URIRef('https://w3id.org/tieskg/id/region/cn-330604')
+    >>> _expand_iri("cn-330604") is None
+    True
+    """
+    if re.match(r"^https?://[^\s<>\"{}|^`\\]+$", value):
+        return URIRef(value)
+    prefix, sep, rest = value.partition(":")
+    if sep and prefix in PREFIXES and re.match(r"^[^\s<>\"{}|^`\\]*$", rest):
+        return URIRef(PREFIXES[prefix] + rest)
+    return None
 
 
 @dataclass
@@ -93,16 +113,30 @@ def load_dataset(folder: Path) -> LoadedDataset:
     paths = tuple(sorted(folder.glob("*.yaml")))
     if not paths:
         raise InputError("no *.yaml files in dataset folder", path=folder)
-    located = [item for path in paths for item in _records_in(path)]
-    return _Mapper(folder, located, paths).run()
+    located: list[_Located] = []
+    illustrative = False
+    for path in paths:
+        settings, records = _read_file(path)
+        illustrative = illustrative or settings.get("illustrative", False) is True
+        located.extend(records)
+    return _Mapper(folder, located, paths, illustrative=illustrative).run()
 
 
-def _records_in(path: Path) -> Iterator[_Located]:
+def _read_file(path: Path) -> tuple[dict[str, Any], list[_Located]]:
+    """The file's ``dataset:`` settings and its records."""
     document = read_yaml(path)
     if document is None:
-        return
+        return {}, []
     if not isinstance(document, Record):
         raise InputError("expected a mapping of record kinds at the top level", path=path, line=1)
+    settings = document.pop("dataset", None) or {}
+    if not isinstance(settings, dict) or set(settings) - {"illustrative", "description"}:
+        raise InputError("dataset: expected {illustrative: true|false, description: ...}",
+                         path=path, line=document.line_of("dataset"))
+    return settings, list(_records_in(path, document))
+
+
+def _records_in(path: Path, document: Record) -> Iterator[_Located]:
     for kind_name, records in document.items():
         kind = KINDS.get(kind_name)
         if kind is None:
@@ -122,8 +156,12 @@ def _records_in(path: Path) -> Iterator[_Located]:
 class _Mapper:
     """Two passes: mint an IRI for every record, then map every field."""
 
-    def __init__(self, folder: Path, located: list[_Located], paths: tuple[Path, ...]):
+    def __init__(self, folder: Path, located: list[_Located], paths: tuple[Path, ...], *,
+                 illustrative: bool):
         self.folder = folder
+        self.illustrative = illustrative
+        self.base = TKSYN if illustrative else TKID
+        self.graph_kind = "illustrative" if illustrative else "source"
         self.located = located
         self.paths = paths
         self.vocab = _vocabulary_index()
@@ -149,13 +187,13 @@ class _Mapper:
             if not isinstance(scheme, str) or not _ID.match(scheme):
                 raise item.error("needs 'scheme': the id of an industry_schemes record", "scheme")
             code = self._code(item, "code")
-            key, iri = f"{scheme}:{code}", TKID[f"industry/{scheme}/{code}"]
+            key, iri = f"{scheme}:{code}", self.base[f"industry/{scheme}/{code}"]
         else:
             key = record.get("id")
             if not isinstance(key, str) or not _ID.match(key):
                 raise item.error(
                     "needs an 'id' of lower-case letters, digits, '.', '_' or '-'", "id")
-            iri = TKID[f"{kind.iri_path}/{key}"]
+            iri = self.base[f"{kind.iri_path}/{key}"]
         if key in self.iris[kind.name]:
             raise item.error(f"duplicate id {key!r}", "id")
         self.iris[kind.name][key] = iri
@@ -165,7 +203,7 @@ class _Mapper:
     def _code(self, item: _Located, key: str) -> str:
         value = item.record.get(key)
         value = value.get("value") if isinstance(value, Record) else value
-        if isinstance(value, bool) or isinstance(value, float) or value is None:
+        if isinstance(value, bool | float) or value is None:
             raise item.error(f"{key!r} must be a quoted string such as \"330604\"", key)
         return str(value)
 
@@ -174,7 +212,7 @@ class _Mapper:
         record, kind = item.record, item.kind
         subject = self._subject(item)
         source = self._source_of(item, record.get("source"), "source")
-        graph = graph_iri("source", source)
+        graph = graph_iri(self.graph_kind, source)
         unknown = set(record) - COMMON_KEYS - {f.key for f in kind.fields}
         if unknown:
             allowed = ", ".join(sorted(COMMON_KEYS | {f.key for f in kind.fields}))
@@ -193,12 +231,12 @@ class _Mapper:
                     raise item.error(f"{spec.key}: unexpected keys {sorted(extra)}", spec.key)
                 if "source" in value:
                     field_graph = graph_iri(
-                        "source", self._source_of(item, value["source"], spec.key))
+                        self.graph_kind, self._source_of(item, value["source"], spec.key))
                 value = value["value"]
             for obj in self._objects(item, spec, value):
                 self._emit(field_graph, subject, spec.predicate, obj)
         if kind.name == "observations":
-            dataset = TKID[f"dataset/{source}"]
+            dataset = self.base[f"dataset/{source}"]
             self._emit(graph, subject, DATASET, dataset)
             self._emit(graph, dataset, RDF.type, TK.StatisticalDataset)
             self._emit(graph, dataset, QB.structure, _STRUCTURE)
@@ -294,22 +332,22 @@ class _Mapper:
         raise AssertionError(f"field kind {kind} is not handled")  # a bug in kinds.py
 
     def _date(self, item: _Located, key: str, value: Any) -> Literal:
-        if isinstance(value, dt.datetime):
-            if value.tzinfo is None:
-                raise item.error(f"{key}: a date-time needs a time zone offset", key)
-            return Literal(value.isoformat(), datatype=XSD.dateTime)
-        if isinstance(value, dt.date):
-            return Literal(value.isoformat(), datatype=XSD.date)
         text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
         if _YEAR.match(text):
             return Literal(text, datatype=XSD.gYear)
-        if _DATE.match(text):
-            try:
+        try:
+            if _DATE.match(text):
                 return Literal(dt.date.fromisoformat(text).isoformat(), datatype=XSD.date)
-            except ValueError:
-                pass
+            if "T" in text:
+                moment = dt.datetime.fromisoformat(text)
+                if moment.tzinfo is None:
+                    raise item.error(f"{key}: a date-time needs a time zone offset "
+                                     "such as +08:00", key)
+                return Literal(moment.isoformat(), datatype=XSD.dateTime)
+        except ValueError:
+            pass
         raise item.error(f"{key}: expected a year (2022), date (2023-03-21) or date-time "
-                         f"with offset, got {value!r}", key)
+                         f"with offset (2023-03-21T21:55:00+08:00), got {value!r}", key)
 
     def _reference(self, item: _Located, key: str, target: str, value: Any) -> URIRef:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -325,6 +363,8 @@ class _Mapper:
                 raise item.error(f"{key}: region code {value} is ambiguous (ids: {ids}); "
                                  "refer to the region by id", key)
             found = [matches[0][0]]
+        if not found and (iri := _expand_iri(value)):
+            return iri
         if not found:
             where = "any record" if target == "any" else f"{target} records"
             raise item.error(f"{key}: unknown reference {value!r} (no such id among {where})",
@@ -345,3 +385,6 @@ class _Mapper:
             self._emit(graph, graph, DERIVED_FROM, self.iris["sources"][source_id])
             self._emit(graph, graph, TK.sourceChecksum, checksum)
             self._emit(graph, graph, TK.sourceFile, Literal(self.folder.name))
+            if self.illustrative:
+                self._emit(graph, graph, DCTERMS.description, Literal(
+                    "Illustrative data: NOT REAL. Made up to show how tieskg works.", lang="en"))

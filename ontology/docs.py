@@ -41,8 +41,8 @@ __all__ = [
 VANN = Namespace("http://purl.org/vocab/vann/")
 
 #: The sections classes are documented in, in order, with the local names of their
-#: classes. Every ``tk:`` class must appear exactly once (a test checks this); within
-#: a section classes are listed alphabetically.
+#: classes in reading order (general before specific). Every ``tk:`` class must appear
+#: exactly once (a test checks this).
 CLASS_SECTIONS: dict[str, tuple[str, ...]] = {
     "Regions": (
         "Region",
@@ -171,6 +171,15 @@ def _literal(graph: Graph, subject: Node, predicate: URIRef, lang: str | None = 
     return values[0] if values else ""
 
 
+def _labels(graph: Graph, iri: Node, predicate: URIRef, *, bold: bool = False) -> str:
+    """``english · 中文`` from the ``@en`` and ``@zh`` values of ``predicate``."""
+    en = _text(_literal(graph, iri, predicate, "en"))
+    zh = _text(_literal(graph, iri, predicate, "zh"))
+    if en and bold:
+        en = f"**{en}**"
+    return " · ".join(part for part in (en, zh) if part)
+
+
 def _sorted_iris(nodes: Iterable[Node]) -> list[URIRef]:
     """The IRIs among ``nodes``, deduplicated and sorted by CURIE."""
     return sorted({n for n in nodes if isinstance(n, URIRef)}, key=lambda n: (_curie(n), str(n)))
@@ -223,11 +232,9 @@ class _Terms:
 
         return _TK_MENTION.sub(replace, text)
 
-    def labels(self, iri: Node, predicate: URIRef = RDFS.label) -> str:
-        """``**english** · 中文`` (whichever exist)."""
-        en = _text(_literal(self.graph, iri, predicate, "en"))
-        zh = _text(_literal(self.graph, iri, predicate, "zh"))
-        return " · ".join(part for part in (f"**{en}**" if en else "", zh) if part)
+    def labels(self, iri: Node) -> str:
+        """The ``rdfs:label`` of a term, English in bold, then Chinese."""
+        return _labels(self.graph, iri, RDFS.label, bold=True)
 
     def definition(self, iri: Node) -> str:
         return self.linkify(_text(_literal(self.graph, iri, SKOS.definition, "en")))
@@ -247,7 +254,7 @@ def unsectioned_classes(ontology: Graph) -> list[URIRef]:
 def _class_groups(terms: _Terms) -> list[tuple[str, list[URIRef]]]:
     present = set(terms.classes)
     groups = [
-        (title, sorted((TK[n] for n in names if TK[n] in present), key=_local))
+        (title, [TK[name] for name in names if TK[name] in present])
         for title, names in CLASS_SECTIONS.items()
     ]
     other = unsectioned_classes(terms.graph)
@@ -415,10 +422,8 @@ def _render_vocabularies(terms: _Terms, vocabularies: Graph) -> list[str]:
     for header in _sorted_iris(vocabularies.subjects(DCTERMS.title, None)):
         if (header, RDF.type, SKOS.ConceptScheme) in vocabularies:
             continue
-        en = _text(_literal(vocabularies, header, DCTERMS.title, "en"))
-        zh = _text(_literal(vocabularies, header, DCTERMS.title, "zh"))
+        names = _labels(vocabularies, header, DCTERMS.title, bold=True)
         description = _text(_literal(vocabularies, header, DCTERMS.description, "en"))
-        names = " · ".join(p for p in (f"**{en}**" if en else "", zh) if p)
         lines.append(f"{names} (`{_curie(header)}`)")
         if description:
             lines += ["", description]
@@ -427,7 +432,7 @@ def _render_vocabularies(terms: _Terms, vocabularies: Graph) -> list[str]:
     for scheme in _schemes(vocabularies):
         concepts = sorted(
             set(vocabularies.subjects(SKOS.inScheme, scheme)),
-            key=lambda c: (_notation(vocabularies, c), str(c)),
+            key=lambda c: (_notation(vocabularies, c).casefold(), str(c)),
         )
         classes = _sorted_iris(
             t for c in concepts for t in vocabularies.objects(c, RDF.type) if t != SKOS.Concept
@@ -443,7 +448,7 @@ def _render_vocabularies(terms: _Terms, vocabularies: Graph) -> list[str]:
         )
         has_notes = any((c, SKOS.note, None) in vocabularies for c in concepts)
 
-        label = terms.labels(scheme, SKOS.prefLabel).replace("**", "")
+        label = _labels(vocabularies, scheme, SKOS.prefLabel) or _curie(scheme)
         lines += [f'### <a id="{_scheme_anchor(scheme)}"></a>{label}', ""]
         lines.append(f"- IRI: `{scheme}` (`{_curie(scheme)}`)")
         lines.append(f"- Concepts are instances of: {terms.links(classes)}")
@@ -486,8 +491,8 @@ def _render_structures(terms: _Terms, vocabularies: Graph) -> list[str]:
         return []
     lines = ["## Data Cube structures", ""]
     for dsd in structures:
-        label = terms.labels(dsd).replace("**", "")
-        lines += [f"### {label or _curie(dsd)}", "", f"- IRI: `{dsd}` (`{_curie(dsd)}`)", ""]
+        label = _labels(vocabularies, dsd, RDFS.label) or _curie(dsd)
+        lines += [f"### {label}", "", f"- IRI: `{dsd}` (`{_curie(dsd)}`)", ""]
         rows = []
         for component in set(vocabularies.objects(dsd, QB.component)):
             for rank, (predicate, kind) in enumerate(_COMPONENT_KINDS):

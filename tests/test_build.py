@@ -1,0 +1,174 @@
+"""Building the store: persistent, repeatable, validated, derived, and all-or-nothing."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from tieskg.errors import InputError, StoreError, ValidationFailed
+from tieskg.graph.build import build
+from tieskg.graph.export import ExportFormat, export
+from tieskg.graph.store import OxigraphStore
+from tieskg.loaders import builtin_datasets
+from tieskg.namespaces import DERIVED_GRAPH, TKSYN
+
+CASE = Path(str(builtin_datasets()[0]))
+
+SYNTHETIC = textwrap.dedent("""\
+    dataset: {illustrative: true}
+    sources:
+      - {id: syn, type: reference-work, title: {en: Synthetic test data}}
+    regions:
+      - {id: a, type: province-level, code: "910000", name: {en: Region A}, source: syn}
+      - {id: b, type: province-level, code: "920000", name: {en: Region B}, source: syn}
+    organizations:
+      - {id: acme, type: company, name: {en: Acme}, located_in: a, source: syn}
+      - {id: bolt, type: company, name: {en: Bolt}, located_in: b, source: syn}
+      - {id: cog, type: company, name: {en: Cog}, located_in: b, source: syn}
+    facilities:
+      - {id: acme-lab, type: rd-centre, name: {en: Acme lab}, operated_by: acme,
+         located_in: a, source: syn}
+      - {id: acme-plant, type: manufacturing-plant, name: {en: Acme plant}, operated_by: acme,
+         located_in: b, source: syn}
+    ties:
+      - {id: s1, type: supply, name: {en: Bolt supplies Acme}, supplier: bolt, customer: acme,
+         from: b, to: a, status: active, source: syn}
+      - {id: s2, type: supply, name: {en: Cog supplies Acme}, supplier: cog, customer: acme,
+         from: b, to: a, status: active, source: syn}
+""")
+
+
+def dump_nquads(store_path: Path) -> list[str]:
+    """Every quad of the store as sorted N-Quads lines."""
+    import io
+
+    buffer = io.BytesIO()
+    export(OxigraphStore.open(store_path), format=ExportFormat.NQUADS, stdout=buffer)
+    return sorted(buffer.getvalue().decode("utf-8").splitlines())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "store"
+    build(path)
+    return path
+
+
+def test_build_creates_a_persistent_store_with_one_graph_per_source(built):
+    store = OxigraphStore.open(built)
+    counts = store.graph_counts()
+    assert "https://w3id.org/tieskg/graph/source/shine-2023-03-21" in counts
+    assert "https://w3id.org/tieskg/graph/ontology" in counts
+    assert "https://w3id.org/tieskg/graph/vocabularies" in counts
+    assert all(count > 0 for count in counts.values())
+    assert store.metadata()["graphs"] == counts
+
+
+def test_building_twice_gives_the_same_store(built, tmp_path):
+    other = tmp_path / "again"
+    build(other)
+    assert dump_nquads(other) == dump_nquads(built)
+
+
+def test_rebuild_replaces_graphs_whole(tmp_path):
+    path = tmp_path / "store"
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "data.yaml").write_text(SYNTHETIC, encoding="utf-8")
+    build(path, datasets=[CASE, extra])
+    assert "https://w3id.org/tieskg/graph/illustrative/syn" in OxigraphStore.open(path).graph_counts()
+    build(path, datasets=[CASE])
+    assert "https://w3id.org/tieskg/graph/illustrative/syn" not in (
+        OxigraphStore.open(path).graph_counts())
+
+
+def test_rules_derive_region_ties_that_cite_their_evidence(tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "data.yaml").write_text(SYNTHETIC, encoding="utf-8")
+    path = tmp_path / "store"
+    report = build(path, datasets=[CASE, extra])
+    assert report.derived["rd-manufacturing-from-facilities"] > 0
+    store = OxigraphStore.open(path)
+    rows = store.select("""
+        SELECT ?type ?from ?to ?n (GROUP_CONCAT(STR(?e); separator=" ") AS ?evidence)
+        WHERE { GRAPH <https://w3id.org/tieskg/graph/derived> {
+            ?tie a ?type ; tk:fromRegion ?from ; tk:toRegion ?to ; tk:evidenceCount ?n ;
+                 tk:evidence ?e } }
+        GROUP BY ?type ?from ?to ?n ORDER BY ?type""").rows
+    assert len(rows) == 2
+    rd, supply = rows
+    assert rd[:4] == (URIRef("https://w3id.org/tieskg/ontology#RDManufacturingTie"),
+                      TKSYN["region/a"], TKSYN["region/b"], rd[3])
+    assert int(rd[3]) == 1
+    assert set(str(rd[4]).split()) == {str(TKSYN["org/acme"]), str(TKSYN["facility/acme-lab"]),
+                                       str(TKSYN["facility/acme-plant"])}
+    assert supply[1:3] == (TKSYN["region/b"], TKSYN["region/a"])
+    assert int(supply[3]) == 2
+    assert set(str(supply[4]).split()) == {str(TKSYN["tie/s1"]), str(TKSYN["tie/s2"])}
+
+
+def test_case_alone_derives_nothing_but_describes_the_derived_graph(built):
+    store = OxigraphStore.open(built)
+    assert not store.ask("ASK { GRAPH ?g { ?t tk:derivationRule ?r } }")
+    assert store.graph_counts()[str(DERIVED_GRAPH)] == 2
+
+
+def test_bad_input_leaves_the_previous_store_untouched(built, tmp_path):
+    path = tmp_path / "store"
+    shutil.copytree(built, path)
+    before = dump_nquads(path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("regions:\n  - id: [\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        build(path, datasets=[CASE, bad])
+    assert dump_nquads(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "store"]
+
+
+def test_violations_fail_the_build_and_keep_the_previous_store(built, tmp_path):
+    path = tmp_path / "store"
+    shutil.copytree(built, path)
+    before = dump_nquads(path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.yaml").write_text(textwrap.dedent("""\
+        dataset: {illustrative: true}
+        sources:
+          - {id: syn, type: reference-work, title: {en: Synthetic}}
+        regions:
+          - {id: a, type: province-level, code: "910000", name: {en: Region A}, source: syn}
+        observations:
+          - {id: o, area: a, period: 2022, indicator: industrial-output-value,
+             value: -5, unit: CNY, multiplier: 9, source: syn}
+    """), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        build(path, datasets=[CASE, bad])
+    report = caught.value.report
+    assert not report.conforms
+    assert any(v.focus == str(TKSYN["obs/o"]) for v in report.violations)
+    assert dump_nquads(path) == before
+
+
+def test_refuses_to_overwrite_a_folder_that_is_not_a_store(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "precious.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(StoreError, match="not a tieskg store"):
+        build(folder)
+    assert (folder / "precious.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_interrupted_swap_is_recovered(built, tmp_path):
+    path = tmp_path / "store"
+    backup = tmp_path / ".store.previous"
+    shutil.copytree(built, backup)  # as if the process died between the two renames
+    before = dump_nquads(backup)
+    with pytest.raises(InputError):
+        build(path, datasets=[tmp_path / "missing"])
+    assert dump_nquads(path) == before

@@ -1,0 +1,251 @@
+"""The ``tieskg`` command line: build, validate, query, export and inspect the graph."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from tieskg.errors import TieskgError, ValidationFailed
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class _Context:
+    """Options shared by every command."""
+
+    def __init__(self, store: Path | None, debug: bool):
+        self.debug = debug
+        self._store = store
+
+    @property
+    def store_path(self) -> Path:
+        from tieskg.graph.build import default_store_path
+
+        return self._store or default_store_path()
+
+    def open_store(self):
+        from tieskg.graph.store import OxigraphStore
+
+        return OxigraphStore.open(self.store_path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", type=click.Path(path_type=Path), envvar="TIESKG_STORE",
+              help="Store folder. Default: $TIESKG_STORE, else ~/.local/share/tieskg/store.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(package_name="tieskg")
+@click.pass_context
+def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
+    """tieskg: a knowledge graph of regional industrial ties.
+
+    \b
+    Typical session:
+      tieskg build                      build the graph into the embedded store
+      tieskg queries                    list the query library
+      tieskg query region-targeted-industries
+      tieskg validate                   check the store against the SHACL shapes
+      tieskg export -o tieskg.ttl       write Turtle
+    """
+    ctx.obj = _Context(store, debug)
+
+
+@cli.command()
+@click.option("--dataset", "datasets", multiple=True, type=click.Path(path_type=Path),
+              help="Extra dataset folder of YAML records (repeatable); the built-in "
+                   "founding case is always included.")
+@click.pass_obj
+def build(obj: _Context, datasets: tuple[Path, ...]) -> None:
+    """Build the graph into the store: load, derive, validate, then swap in atomically.
+
+    On bad input or SHACL violations the previous store stays as it was.
+    """
+    from tieskg.graph.build import build as run_build
+    from tieskg.loaders import builtin_datasets
+
+    chosen = [*builtin_datasets(), *datasets]
+    started = time.perf_counter()
+    with console.status("building", spinner="dots") as status:
+
+        def progress(message: str) -> None:
+            status.update(f"{message} …")
+            console.log(f"{message}", highlight=False)
+
+        try:
+            report = run_build(obj.store_path, datasets=chosen, progress=progress)
+        except ValidationFailed as failure:
+            if failure.report is not None:
+                errors.print(failure.report.to_text(), highlight=False, markup=False)
+            raise
+    table = Table(title=f"Built {obj.store_path}")
+    table.add_column("named graph")
+    table.add_column("triples", justify="right")
+    for graph, count in report.graph_counts.items():
+        table.add_row(graph, f"{count:,}")
+    table.add_row("[b]total[/b]", f"[b]{report.triples:,}[/b]")
+    console.print(table)
+    derived = ", ".join(f"{name}: {n}" for name, n in report.derived.items())
+    console.print(f"records read: {report.records}   derived triples: {derived}")
+    console.print(f"SHACL: [green]conforms[/green], 0 violations   "
+                  f"time: {time.perf_counter() - started:.1f} s")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.pass_obj
+def validate(obj: _Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Validate RDF FILES (or, with none, the store) against the SHACL shapes.
+
+    Exit status: 0 conforms, 1 violations, 2 could not run.
+    """
+    from tieskg.graph.validate import validate as run_validate
+    from tieskg.graph.validate import validate_store
+    from tieskg.loaders.rdf_files import read_rdf_files
+
+    report = run_validate(read_rdf_files(files)) if files else validate_store(obj.open_store())
+    text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
+    click.echo(text)
+    if not report.conforms:
+        sys.exit(ValidationFailed.exit_code)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Query parameter (repeatable); see `tieskg queries` for each query's.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
+              default="table", show_default=True, help="Output format.")
+@click.pass_obj
+def query(obj: _Context, query: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run QUERY: a library query name (see `tieskg queries`) or a path to a .rq file."""
+    from tieskg.errors import QueryError
+    from tieskg.queries.runner import format_result, load_query, run_query, term_text
+
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise QueryError(f"--param {item!r}: write NAME=VALUE")
+        values[name] = value
+    library_query = load_query(query)
+    result = run_query(obj.open_store(), library_query, values)
+    if fmt != "table":
+        click.echo(format_result(result, fmt), nl=False)
+        return
+    table = Table(title=library_query.title, title_justify="left")
+    for variable in result.variables:
+        table.add_column(variable, overflow="fold")
+    for row in result.rows:
+        table.add_row(*(term_text(term) if term is not None else "" for term in row))
+    console.print(table)
+    console.print(f"{len(result.rows)} row(s)")
+
+
+@cli.command()
+@click.pass_obj
+def queries(obj: _Context) -> None:
+    """List the query library with descriptions and parameters."""
+    from tieskg.queries.runner import list_queries
+
+    table = Table(title="Query library (run with: tieskg query NAME -p PARAM=VALUE)",
+                  title_justify="left", show_lines=True)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("question")
+    table.add_column("parameters")
+    for item in list_queries():
+        params = "\n".join(
+            f"{p.name} ({p.type}){f' = {p.default}' if p.default else ''}: {p.description}"
+            for p in item.params)
+        table.add_row(item.name, f"{item.title}\n[dim]{item.description}[/dim]", params)
+    console.print(table)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["turtle", "trig", "nt", "nq", "jsonld"]),
+              default="turtle", show_default=True,
+              help="RDF format; turtle and nt merge all graphs unless --graph is given.")
+@click.option("--graph", help="Export only this named graph (IRI; see `tieskg info`).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Output file (written atomically). Default: standard output.")
+@click.pass_obj
+def export(obj: _Context, fmt: str, graph: str | None, output: Path | None) -> None:
+    """Export the store as RDF."""
+    from rdflib import URIRef
+
+    from tieskg.graph.export import ExportFormat
+    from tieskg.graph.export import export as run_export
+
+    store = obj.open_store()
+    run_export(store, format=ExportFormat(fmt), graph=URIRef(graph) if graph else None,
+               output=output, stdout=None if output else sys.stdout.buffer)
+    if output:
+        errors.print(f"wrote {output}")
+
+
+@cli.command()
+@click.pass_obj
+def info(obj: _Context) -> None:
+    """Show the store: where it is, when it was built, triples per named graph."""
+    store = obj.open_store()
+    meta = store.metadata()
+    console.print(f"store: {obj.store_path}")
+    console.print(f"built: {meta.get('built', '?')} by tieskg {meta.get('tieskg', '?')}")
+    table = Table()
+    table.add_column("named graph")
+    table.add_column("triples", justify="right")
+    counts = store.graph_counts()
+    for graph, count in counts.items():
+        table.add_row(graph, f"{count:,}")
+    table.add_row("[b]total[/b]", f"[b]{sum(counts.values()):,}[/b]")
+    console.print(table)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("docs/ontology.md"), show_default=True, help="Markdown file.")
+@click.option("--check", is_flag=True, help="Only check that OUTPUT is current (exit 1 if not).")
+def docs(output: Path, check: bool) -> None:
+    """Generate the ontology reference documentation from the ontology."""
+    from tieskg.ontology.docs import check_docs, write_docs
+
+    if check:
+        if not check_docs(output):
+            errors.print(f"{output} is out of date: run `tieskg docs -o {output}`")
+            sys.exit(1)
+        console.print(f"{output} is current")
+        return
+    write_docs(output)
+    console.print(f"wrote {output}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; user errors print one line, tracebacks only with --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="tieskg", standalone_mode=False)
+    except click.exceptions.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except TieskgError as exc:
+        if debug:
+            raise
+        errors.print(f"error: {exc}", style="red", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        errors.print("interrupted; the store was left as it was")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
