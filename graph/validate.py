@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pyshacl
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tieskg.graph.store import Store
 
 __all__ = [
+    "TKS",
     "ValidationReport",
     "Violation",
     "ontology_graph",
@@ -45,6 +46,9 @@ __all__ = [
 ]
 
 _PACKAGE = "tieskg.ontology"
+#: The namespace of the shapes (``tks:``), named in every result's ``sh:sourceShape``.
+TKS = "https://w3id.org/tieskg/shapes#"
+_SHORT = {**PREFIXES, "tks": TKS}
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,8 @@ class ValidationReport:
         so that the same report always serializes the same."""
         graph = self.graph if self.graph is not None else self._rebuilt_graph()
         canonical = Graph()
-        for prefix in ("sh", "tk", "tkv", "tkid", "tksyn", "xsd", "rdf"):
-            canonical.bind(prefix, PREFIXES[prefix])
-        canonical.bind("tks", "https://w3id.org/tieskg/shapes#")
+        for prefix in ("sh", "tks", "tk", "tkv", "tkid", "tksyn", "xsd", "rdf"):
+            canonical.bind(prefix, _SHORT[prefix])
         for triple in to_canonical_graph(graph):
             canonical.add(triple)
         return canonical.serialize(format="turtle")
@@ -238,8 +241,8 @@ def _path_text(graph: Graph, path: Node) -> str:
 
 def _short(iri: str) -> str:
     """``iri`` as ``prefix:local`` when a known namespace is a prefix of it."""
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    best = max((ns for ns in _SHORT.values() if iri.startswith(ns)), key=len, default=None)
     if best is None:
         return iri
-    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+    prefix = next(p for p, ns in _SHORT.items() if ns == best)
     return f"{prefix}:{iri[len(best):]}"
