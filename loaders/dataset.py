@@ -219,6 +219,8 @@ class _Mapper:
             key = sorted(unknown)[0]
             raise item.error(f"unknown field {key!r} (allowed: {allowed})", key)
         self._emit(graph, subject, RDF.type, self._class_of(item))
+        for predicate, obj in kind.constants:
+            self._emit(graph, subject, predicate, obj)
         for spec in kind.fields:
             if spec.key not in record:
                 if spec.required:

@@ -15,7 +15,7 @@ Field value kinds:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -43,7 +43,8 @@ class Kind:
     types: dict[str, URIRef]
     fields: tuple[Field, ...]
     default_type: str | None = None
-    extra_keys: frozenset[str] = field(default_factory=frozenset)
+    #: Triples every record of this kind gets, as (predicate, object).
+    constants: tuple[tuple[URIRef, URIRef], ...] = ()
 
     def field_named(self, key: str) -> Field | None:
         """The field for YAML key ``key``, if any."""
@@ -240,6 +241,7 @@ TRAVEL_TIMES = Kind(
         DESCRIPTION,
     ),
     default_type="travel-time",
+    constants=((TIME.unitType, TIME.unitHour),),
 )
 
 POPULATIONS = Kind(

@@ -153,5 +153,5 @@ def test_ambiguous_region_code_lists_candidates(tmp_path):
 
 
 def test_empty_folder_is_an_error(tmp_path):
-    with pytest.raises(InputError, match="no \\*.yaml files"):
+    with pytest.raises(InputError, match=r"no \*\.yaml files"):
         load_dataset(tmp_path)

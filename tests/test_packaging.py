@@ -59,8 +59,9 @@ def test_tieskg_build_runs_from_the_installed_wheel(wheel, tmp_path):
                     str(wheel)], check=True, capture_output=True)
     # Dependencies come from this environment (no network): expose its site-packages
     # after the fresh environment's own, which holds tieskg from the wheel.
-    site = subprocess.run([str(python), "-c", "import sysconfig;print(sysconfig.get_path('purelib'))"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True).stdout.strip()
     Path(site, "zz-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n",
                                                   encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TIESKG_STORE")}
