@@ -16,14 +16,12 @@ network: the shapes have no ``owl:imports`` and imports are not followed.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, ConjunctiveGraph, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -197,12 +195,23 @@ def validate(data: Graph) -> ValidationReport:
 
 
 def validate_store(store: Store) -> ValidationReport:
-    """Validate the union of every named graph of ``store`` (see :func:`validate`)."""
-    buffer = io.BytesIO()
-    store.dump(buffer, format=ox.RdfFormat.N_TRIPLES)
+    """Validate the data graphs of ``store`` (all but the ontology and vocabularies, which
+    :func:`validate` adds itself)."""
     data = Graph()
-    data.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
+    for triple in store.construct(_DATA_TRIPLES):
+        data.add(triple)
     return validate(data)
+
+
+#: Every triple outside the schema graphs.
+_DATA_TRIPLES = """
+CONSTRUCT { ?s ?p ?o }
+WHERE {
+  GRAPH ?g { ?s ?p ?o }
+  FILTER (?g NOT IN (<https://w3id.org/tieskg/graph/ontology>,
+                     <https://w3id.org/tieskg/graph/vocabularies>))
+}
+"""
 
 
 def _same_value(a: Literal, b: Node) -> bool:

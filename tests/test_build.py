@@ -122,12 +122,18 @@ def test_case_alone_derives_nothing_but_describes_the_derived_graph(built):
     assert store.graph_counts()[str(DERIVED_GRAPH)] == 2
 
 
-def test_bad_input_leaves_the_previous_store_untouched(built, tmp_path):
+@pytest.fixture
+def previous(built, tmp_path) -> tuple[Path, list[str], Path]:
+    """A copy of a good store, its content, and an empty folder for a bad dataset."""
     path = tmp_path / "store"
     shutil.copytree(built, path)
-    before = dump_nquads(path)
     bad = tmp_path / "bad"
     bad.mkdir()
+    return path, dump_nquads(path), bad
+
+
+def test_bad_input_leaves_the_previous_store_untouched(previous, tmp_path):
+    path, before, bad = previous
     (bad / "x.yaml").write_text("regions:\n  - id: [\n", encoding="utf-8")
     with pytest.raises(InputError):
         build(path, datasets=[CASE, bad])
@@ -135,12 +141,8 @@ def test_bad_input_leaves_the_previous_store_untouched(built, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "store"]
 
 
-def test_violations_fail_the_build_and_keep_the_previous_store(built, tmp_path):
-    path = tmp_path / "store"
-    shutil.copytree(built, path)
-    before = dump_nquads(path)
-    bad = tmp_path / "bad"
-    bad.mkdir()
+def test_violations_fail_the_build_and_keep_the_previous_store(previous):
+    path, before, bad = previous
     (bad / "x.yaml").write_text(textwrap.dedent("""\
         dataset: {illustrative: true}
         sources:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from tieskg.errors import TieskgError, ValidationFailed
 
-console = Console()
+console = Console(log_path=False)
 errors = Console(stderr=True)
 
 
@@ -139,13 +139,18 @@ def query(obj: _Context, query: str, params: tuple[str, ...], fmt: str) -> None:
     if fmt != "table":
         click.echo(format_result(result, fmt), nl=False)
         return
+    shown = [i for i, _ in enumerate(result.variables)
+             if any(row[i] is not None for row in result.rows)] or list(
+                 range(len(result.variables)))
     table = Table(title=library_query.title, title_justify="left")
-    for variable in result.variables:
-        table.add_column(variable, overflow="fold")
+    for i in shown:
+        table.add_column(result.variables[i], overflow="fold")
     for row in result.rows:
-        table.add_row(*(term_text(term) if term is not None else "" for term in row))
+        table.add_row(*(term_text(row[i]) if row[i] is not None else "" for i in shown))
     console.print(table)
-    console.print(f"{len(result.rows)} row(s)")
+    hidden = [v for i, v in enumerate(result.variables) if i not in shown]
+    note = f"; empty columns not shown: {', '.join(hidden)}" if hidden else ""
+    console.print(f"{len(result.rows)} row(s){note}")
 
 
 @cli.command()
@@ -160,11 +165,20 @@ def queries(obj: _Context) -> None:
     table.add_column("question")
     table.add_column("parameters")
     for item in list_queries():
-        params = "\n".join(
-            f"{p.name} ({p.type}){f' = {p.default}' if p.default else ''}: {p.description}"
-            for p in item.params)
+        params = "\n".join(_param_text(p) for p in item.params)
         table.add_row(item.name, f"{item.title}\n[dim]{item.description}[/dim]", params)
     console.print(table)
+
+
+def _param_text(param) -> str:
+    """One parameter of a library query, as `tieskg queries` shows it."""
+    if param.default:
+        given = f" = {param.default}"
+    elif param.optional:
+        given = ", optional"
+    else:
+        given = ", required"
+    return f"{param.name} ({param.type}{given}): {param.description}"
 
 
 @cli.command()
