@@ -21,12 +21,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tieskg import __version__
-from tieskg.errors import StoreError, ValidationFailed
+from tieskg.errors import InputError, StoreError, ValidationFailed
 from tieskg.graph.derive import derive
-from tieskg.graph.store import MARKER, OxigraphStore, Store
+from tieskg.graph.store import MARKER, OxigraphStore
 from tieskg.graph.validate import ValidationReport, validate_store
 from tieskg.loaders import LoadedDataset, builtin_datasets, load_dataset
-from tieskg.namespaces import ONTOLOGY_GRAPH, VOCABULARIES_GRAPH
+from tieskg.loaders.rdf_files import rdf_format_of
+from tieskg.namespaces import ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, graph_iri
 from tieskg.ontology import ontology_path, vocabularies_path
 
 Progress = Callable[[str], None]
@@ -73,14 +74,18 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     _check_replaceable(store_path)
 
     say("reading datasets")
-    loaded = [load_dataset(Path(str(folder))) for folder in (datasets or builtin_datasets())]
+    chosen = [Path(str(item)) for item in (datasets or builtin_datasets())]
+    rdf_files = [path for path in chosen if path.is_file()]
+    for path in rdf_files:
+        rdf_format_of(path)  # an unknown extension fails before any work
+    loaded = [load_dataset(path) for path in chosen if path not in rdf_files]
 
     store_path.parent.mkdir(parents=True, exist_ok=True)
     staging = store_path.with_name(f".{store_path.name}.building-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         store = OxigraphStore.create(staging)
-        derived = populate(store, loaded, progress=say)
+        derived = populate(store, loaded, rdf_files=rdf_files, progress=say)
         say("validating with SHACL")
         report = validate_store(store)
         counts = store.graph_counts()
@@ -92,7 +97,7 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         (staging / MARKER).write_text(json.dumps({
             "tieskg": __version__,
             "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "datasets": [str(d.folder) for d in loaded],
+            "datasets": [str(path) for path in chosen],
             "records": records,
             "graphs": counts,
         }, indent=2), encoding="utf-8")
@@ -107,11 +112,14 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
                        time.perf_counter() - started)
 
 
-def populate(store: Store, datasets: Sequence[LoadedDataset], *,
-             progress: Progress | None = None) -> dict[str, int]:
-    """Fill ``store`` with the ontology, vocabularies and ``datasets``, then derive.
+def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
+             rdf_files: Sequence[Path] = (), progress: Progress | None = None
+             ) -> dict[str, int]:
+    """Fill ``store`` with the ontology, vocabularies, ``datasets`` and ``rdf_files``,
+    then derive. Returns the triples each derivation rule produced.
 
-    Returns the triples each derivation rule produced.
+    An RDF file of triples (.ttl, .nt, .rdf) goes into graph ``tkg:file/<name>``; a file
+    of quads (.nq, .trig) keeps its graphs and must put every quad in a named graph.
     """
     say = progress or (lambda _message: None)
     say("loading ontology and vocabularies")
@@ -122,6 +130,17 @@ def populate(store: Store, datasets: Sequence[LoadedDataset], *,
         for graph, quads in sorted(dataset.quads.items()):
             say(f"loading {graph}")
             store.replace_graph(graph, quads)
+    for path in rdf_files:
+        say(f"bulk loading {path}")
+        fmt = rdf_format_of(path)
+        graph = None if fmt.supports_datasets else graph_iri("file", path.name)
+        try:
+            store.bulk_load(path, format=fmt, graph=graph)
+        except SyntaxError as exc:
+            raise InputError(f"RDF syntax error: {exc}", path=path) from exc
+        if store.default_graph_size():
+            raise InputError("has quads outside any named graph; every fact needs the "
+                             "named graph of its source", path=path)
     say("deriving region-level ties")
     return derive(store)
 

@@ -174,11 +174,9 @@ class OxigraphStore(Store):
 
     # -- reads -------------------------------------------------------------------
     def graph_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {g.value: 0 for g in self._store.named_graphs()
-                                  if isinstance(g, ox.NamedNode)}
-        for quad in self._store.quads_for_pattern(None, None, None, None):
-            if isinstance(quad.graph_name, ox.NamedNode):
-                counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
+        counts = {g.value: 0 for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)}
+        for row in self._query(_GRAPH_COUNTS, None):
+            counts[row["g"].value] = int(row["n"].value)
         return dict(sorted(counts.items()))
 
     def quads(self, graph: URIRef | None = None) -> Iterator[ox.Quad]:
@@ -195,18 +193,30 @@ class OxigraphStore(Store):
             target = ox.NamedNode(str(graph))
             if not self._store.contains_named_graph(target):
                 raise StoreError(f"no graph {graph} in the store (see `tieskg info`)")
-            triples = (q.triple for q in self._store.quads_for_pattern(None, None, None, target))
-            ox.serialize(triples, output, format=format, prefixes=prefixes)
+            self._store.dump(output, format=format, from_graph=target, prefixes=prefixes)
         elif format.supports_datasets:
-            ox.serialize(self.quads(), output, format=format, prefixes=prefixes)
+            self._store.dump(output, format=format, prefixes=prefixes)
         else:
-            ox.serialize(_unique(q.triple for q in self.quads()), output, format=format,
-                         prefixes=prefixes)
+            union = self._store.query(_UNION_TRIPLES)
+            ox.serialize(union, output, format=format, prefixes=prefixes)
+
+    def bulk_load(self, path: Path, *, format: ox.RdfFormat, graph: URIRef | None = None
+                  ) -> None:
+        """Stream a (large) RDF file into the store, bypassing transactions.
+
+        Triples go to ``graph``; quads keep their own graphs. Only for a store that is
+        not yet in use (a build's staging store): a failure leaves it half-loaded.
+        """
+        target = ox.NamedNode(str(graph)) if graph is not None else None
+        self._store.bulk_load(path=str(path), format=format, to_graph=target)
+
+    def default_graph_size(self) -> int:
+        """Triples in the unnamed default graph (tieskg keeps every fact in a named graph)."""
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
-def _unique(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
-    seen: set[ox.Triple] = set()
-    for triple in triples:
-        if triple not in seen:
-            seen.add(triple)
-            yield triple
+#: Triples per named graph, counted inside Oxigraph.
+_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+#: The union of all named graphs, each triple once.
+_UNION_TRIPLES = """CONSTRUCT { ?s ?p ?o }
+WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"""

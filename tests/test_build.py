@@ -178,3 +178,34 @@ def test_interrupted_swap_is_recovered(built, tmp_path):
     with pytest.raises(InputError):
         build(path, datasets=[tmp_path / "missing"])
     assert dump_nquads(path) == before
+
+
+def test_rdf_files_are_bulk_loaded_as_datasets(tmp_path):
+    quads = tmp_path / "extra.nq"
+    quads.write_text(
+        "<https://w3id.org/tieskg/synthetic/x> <http://www.w3.org/2004/02/skos/core#note> "
+        "\"synthetic\" <https://w3id.org/tieskg/graph/illustrative/extra> .\n", encoding="utf-8")
+    triples = tmp_path / "more.ttl"
+    triples.write_text("<https://w3id.org/tieskg/synthetic/y> "
+                       "<http://www.w3.org/2004/02/skos/core#note> \"also synthetic\" .\n",
+                       encoding="utf-8")
+    path = tmp_path / "store"
+    build(path, datasets=[CASE, quads, triples])
+    counts = OxigraphStore.open(path).graph_counts()
+    assert counts["https://w3id.org/tieskg/graph/illustrative/extra"] == 1
+    assert counts["https://w3id.org/tieskg/graph/file/more.ttl"] == 1
+
+
+def test_rdf_file_with_quads_outside_named_graphs_is_refused(previous):
+    path, before, bad = previous
+    loose = bad / "loose.nq"
+    loose.write_text("<https://w3id.org/tieskg/synthetic/x> "
+                     "<http://www.w3.org/2004/02/skos/core#note> \"no graph\" .\n",
+                     encoding="utf-8")
+    with pytest.raises(InputError, match="outside any named graph"):
+        build(path, datasets=[CASE, loose])
+    broken = bad / "broken.nq"
+    broken.write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(InputError, match="syntax"):
+        build(path, datasets=[CASE, broken])
+    assert dump_nquads(path) == before

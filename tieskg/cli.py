@@ -56,9 +56,11 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--dataset", "datasets", multiple=True, type=click.Path(path_type=Path),
-              help="Extra dataset folder of YAML records (repeatable); the built-in "
-                   "founding case is always included.")
+@click.option("--dataset", "datasets", multiple=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="Extra dataset (repeatable): a folder of YAML records, or an RDF file "
+                   "(.nq/.trig keep their graphs; .ttl/.nt go to graph tkg:file/NAME). "
+                   "The built-in founding case is always included.")
 @click.pass_obj
 def build(obj: _Context, datasets: tuple[Path, ...]) -> None:
     """Build the graph into the store: load, derive, validate, then swap in atomically.
