@@ -1,0 +1,356 @@
+"""Measure tieskg's core steps on synthetic graphs, against baselines measured in the same run.
+
+    python benchmarks/run.py --triples 100000 --triples 1000000 [--json results.json]
+
+For each size it generates (or reuses) a synthetic graph with ``benchmarks/generate.py``,
+then runs every step in a fresh subprocess, so that wall time and peak memory (maximum
+resident set size) belong to that step alone:
+
+- load: bulk load into the embedded Oxigraph store; baseline: rdflib's default store;
+- validate: SHACL validation of the store; baseline: pySHACL (100k triples at most);
+- queries: every library query five times (median and maximum); baseline: rdflib's
+  SPARQL engine on the same data (100k at most, 60 s cap per query);
+- export: Turtle export of all graphs; baseline: rdflib's Turtle serializer;
+- build: ``tieskg build --dataset FILE`` end to end.
+
+It prints a table with each figure and the ratio ours/baseline (below 1 is faster).
+Nothing here is asserted: performance is measured, not tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BASELINE_QUERY_CAP_S = 60.0
+#: Baselines that hold the graph as Python objects run up to these sizes.
+RDFLIB_LOAD_MAX = 1_000_000
+PYSHACL_MAX = 100_000
+RDFLIB_QUERY_MAX = 100_000
+
+
+# -- steps (each runs in its own process) ---------------------------------------------
+def step_load(data: Path, work: Path) -> dict:
+    """Bulk load ``data`` into a new on-disk Oxigraph store, with ontology and vocabularies."""
+    import pyoxigraph as ox
+
+    from tieskg.graph.store import OxigraphStore
+    from tieskg.namespaces import ONTOLOGY_GRAPH, VOCABULARIES_GRAPH
+    from tieskg.ontology import ontology_path, vocabularies_path
+
+    started = time.perf_counter()
+    store = OxigraphStore.create(work / "store")
+    store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    seconds = time.perf_counter() - started
+    store.load(ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE, graph=ONTOLOGY_GRAPH)
+    store.load(vocabularies_path().read_bytes(), format=ox.RdfFormat.TURTLE,
+               graph=VOCABULARIES_GRAPH)
+    store.flush()
+    (work / "store" / "tieskg-store.json").write_text("{}", encoding="utf-8")
+    return {"seconds": seconds, "triples": sum(store.graph_counts().values())}
+
+
+def step_load_rdflib(data: Path, work: Path) -> dict:
+    """Baseline: parse ``data`` into rdflib's default (in-memory) store."""
+    import rdflib
+
+    started = time.perf_counter()
+    dataset = rdflib.Dataset()
+    dataset.parse(str(data), format="nquads")
+    return {"seconds": time.perf_counter() - started, "triples": len(dataset)}
+
+
+def step_validate(data: Path, work: Path) -> dict:
+    """SHACL validation of the loaded store, with the fastest validator tieskg has."""
+    from tieskg.graph.store import OxigraphStore
+
+    store = OxigraphStore.open(work / "store")
+    validator = _fast_validator()
+    started = time.perf_counter()
+    report = validator(store)
+    return {"seconds": time.perf_counter() - started, "violations": len(report.violations),
+            "validator": validator.__module__ + "." + validator.__name__}
+
+
+def step_validate_pyshacl(data: Path, work: Path) -> dict:
+    """Baseline: pySHACL on the same data (through tieskg's pySHACL wrapper)."""
+    import rdflib
+
+    from tieskg.graph.validate import validate
+
+    graph = rdflib.Graph()
+    for s, p, o, _g in rdflib.Dataset().parse(str(data), format="nquads").quads():
+        graph.add((s, p, o))
+    started = time.perf_counter()
+    report = validate(graph)
+    return {"seconds": time.perf_counter() - started, "violations": len(report.violations)}
+
+
+def step_queries(data: Path, work: Path) -> dict:
+    """Every library query five times on the embedded store: median and maximum, in ms."""
+    from tieskg.graph.store import OxigraphStore
+    from tieskg.queries.runner import list_queries, run_query
+
+    store = OxigraphStore.open(work / "store")
+    values = _synthetic_parameters(store)
+    timings: dict[str, dict] = {}
+    for query in list_queries():
+        given = {p.name: values[p.name] for p in query.params if p.name in values}
+        runs, rows = [], 0
+        for _ in range(5):
+            started = time.perf_counter()
+            rows = len(run_query(store, query, given).rows)
+            runs.append((time.perf_counter() - started) * 1000)
+        timings[query.name] = {"median_ms": statistics.median(runs), "max_ms": max(runs),
+                               "rows": rows}
+    return {"queries": timings}
+
+
+def step_queries_rdflib(data: Path, work: Path) -> dict:
+    """Baseline: the same queries, once each, with rdflib's SPARQL engine (capped)."""
+    import multiprocessing
+
+    from tieskg.queries.runner import list_queries
+
+    timings: dict[str, dict] = {}
+    for query in list_queries():
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            job = pool.apply_async(_rdflib_query, (str(data), query.name, work))
+            try:
+                timings[query.name] = {"ms": job.get(timeout=BASELINE_QUERY_CAP_S) * 1000}
+            except multiprocessing.TimeoutError:
+                timings[query.name] = {"ms": None, "capped_at_s": BASELINE_QUERY_CAP_S}
+    return {"queries": timings}
+
+
+def step_export(data: Path, work: Path) -> dict:
+    """Turtle export of every graph (merged) to a file."""
+    from tieskg.graph.export import ExportFormat, export
+    from tieskg.graph.store import OxigraphStore
+
+    store = OxigraphStore.open(work / "store")
+    out = work / "export.ttl"
+    started = time.perf_counter()
+    export(store, format=ExportFormat.TURTLE, output=out)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "triples": sum(store.graph_counts().values()),
+            "bytes": out.stat().st_size}
+
+
+def step_export_rdflib(data: Path, work: Path) -> dict:
+    """Baseline: rdflib's Turtle serializer on the same triples (parse time excluded)."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    for s, p, o, _g in rdflib.Dataset().parse(str(data), format="nquads").quads():
+        graph.add((s, p, o))
+    started = time.perf_counter()
+    graph.serialize(str(work / "export-rdflib.ttl"), format="turtle")
+    return {"seconds": time.perf_counter() - started, "triples": len(graph)}
+
+
+def step_build(data: Path, work: Path) -> dict:
+    """``tieskg build --dataset FILE`` end to end, as a user runs it."""
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "tieskg.cli", "--store", str(work / "built"),
+                          "build", "--dataset", str(data)], capture_output=True, text=True)
+    return {"seconds": time.perf_counter() - started, "exit": run.returncode,
+            "stderr_tail": run.stderr[-500:] if run.returncode else ""}
+
+
+STEPS = {
+    "load": step_load, "load-rdflib": step_load_rdflib,
+    "validate": step_validate, "validate-pyshacl": step_validate_pyshacl,
+    "queries": step_queries, "queries-rdflib": step_queries_rdflib,
+    "export": step_export, "export-rdflib": step_export_rdflib,
+    "build": step_build,
+}
+
+
+def _fast_validator():
+    try:
+        from tieskg.graph.shacl_sparql import validate_store_sparql
+    except ImportError:
+        from tieskg.graph.validate import validate_store
+
+        return validate_store
+    return validate_store_sparql
+
+
+def _synthetic_parameters(store) -> dict[str, str]:
+    """Parameter values that exist in the synthetic graph (a region with facilities)."""
+    rows = store.select("""SELECT ?region (COUNT(?f) AS ?n)
+        WHERE { ?f tk:locatedIn ?region . ?region a tk:CountyLevelDivision }
+        GROUP BY ?region ORDER BY DESC(?n) ?region LIMIT 1""").rows
+    return {"region": str(rows[0][0])} if rows else {}
+
+
+def _rdflib_query(data: str, name: str, work: Path) -> float:
+    import rdflib
+
+    from tieskg.namespaces import ONTOLOGY_GRAPH, VOCABULARIES_GRAPH
+    from tieskg.ontology import ontology_path, vocabularies_path
+    from tieskg.queries.runner import bind, load_query
+
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(data, format="nquads")
+    for graph, path in ((ONTOLOGY_GRAPH, ontology_path()), (VOCABULARIES_GRAPH,
+                                                            vocabularies_path())):
+        dataset.graph(graph).parse(data=path.read_text(encoding="utf-8"), format="turtle")
+    query = load_query(name)
+    values = json.loads((work / "parameters.json").read_text(encoding="utf-8"))
+    bindings = bind(query, {p.name: values[p.name] for p in query.params if p.name in values})
+    started = time.perf_counter()
+    list(dataset.query(query.sparql, initBindings=bindings))
+    return time.perf_counter() - started
+
+
+# -- driver -----------------------------------------------------------------------------
+def run_step(name: str, data: Path, work: Path) -> dict:
+    """Run one step in a child process; add its wall time and peak memory."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, __file__, "--step", name, "--data", str(data),
+                              "--work", str(work)], stdout=subprocess.PIPE)
+    output = child.stdout.read() if child.stdout else b""
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        return {"error": f"exit {child.returncode}"}
+    result = json.loads(output.decode("utf-8").strip().splitlines()[-1])
+    result["wall_s"] = time.perf_counter() - started
+    result["peak_mib"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    return result
+
+
+def ensure_data(triples: int, seed: int, folder: Path) -> Path:
+    """The synthetic graph of ``triples`` triples, generated once and reused."""
+    path = folder / f"synthetic-{triples}-seed{seed}.nq"
+    if not path.exists():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "--triples", str(triples),
+                        "--seed", str(seed), "-o", str(path)], check=True)
+    return path
+
+
+def measure(triples: int, seed: int, data_dir: Path, *, baselines: bool,
+            only: set[str] | None = None) -> dict:
+    """Every step and baseline for one size."""
+    data = ensure_data(triples, seed, data_dir)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="tieskg-bench-") as tmp:
+        work = Path(tmp)
+        plan = ["load", "validate", "queries", "export", "build"]
+        if baselines:
+            plan += [name for name, limit in (("load-rdflib", RDFLIB_LOAD_MAX),
+                                              ("validate-pyshacl", PYSHACL_MAX),
+                                              ("queries-rdflib", RDFLIB_QUERY_MAX),
+                                              ("export-rdflib", RDFLIB_LOAD_MAX))
+                     if triples <= limit]
+        for name in plan:
+            if only and name not in only and name.split("-")[0] not in only:
+                continue
+            print(f"  {triples:,} triples: {name} …", file=sys.stderr, flush=True)
+            if name == "queries-rdflib":
+                from tieskg.graph.store import OxigraphStore
+
+                values = _synthetic_parameters(OxigraphStore.open(work / "store"))
+                (work / "parameters.json").write_text(json.dumps(values), encoding="utf-8")
+            results[name] = run_step(name, data, work)
+    return results
+
+
+def ratio(ours: float | None, baseline: float | None) -> str:
+    """``ours/baseline`` as text, or a dash."""
+    if not ours or not baseline:
+        return "—"
+    return f"{ours / baseline:.3f}"
+
+
+def report(triples: int, results: dict) -> str:
+    """A plain-text table of one size's figures."""
+    lines = [f"== {triples:,} triples"]
+
+    def seconds(name: str) -> float | None:
+        return results.get(name, {}).get("seconds")
+
+    def row(label: str, name: str, base: str | None, per_s: bool = True) -> None:
+        ours = seconds(name)
+        if ours is None:
+            lines.append(f"{label:<22} {results.get(name, {}).get('error', 'not run')}")
+            return
+        count = results[name].get("triples", triples)
+        rate = f"{count / ours:>12,.0f} triples/s" if per_s else ""
+        peak = results[name].get("peak_mib", 0)
+        text = f"{label:<22} {ours:>9.2f} s {rate}  peak {peak:>7,.0f} MiB"
+        if base and seconds(base) is not None:
+            text += (f"   baseline {seconds(base):>9.2f} s  ratio {ratio(ours, seconds(base))}"
+                     f"  baseline peak {results[base].get('peak_mib', 0):,.0f} MiB")
+        lines.append(text)
+
+    row("load", "load", "load-rdflib")
+    row("SHACL validation", "validate", "validate-pyshacl", per_s=False)
+    if "validate" in results:
+        lines[-1] += f"  ({results['validate'].get('violations')} violations)"
+    row("Turtle export", "export", "export-rdflib")
+    row("tieskg build", "build", None, per_s=False)
+    queries = results.get("queries", {}).get("queries", {})
+    baseline_queries = results.get("queries-rdflib", {}).get("queries", {})
+    if queries:
+        medians = [q["median_ms"] for q in queries.values()]
+        lines.append(f"queries: {len(queries)}, median of medians "
+                     f"{statistics.median(medians):.1f} ms, worst max "
+                     f"{max(q['max_ms'] for q in queries.values()):.1f} ms")
+        for name, q in sorted(queries.items()):
+            base = baseline_queries.get(name, {})
+            base_ms = base.get("ms")
+            base_text = ("" if not base else
+                         f"  rdflib {base_ms:>9.1f} ms  ratio {ratio(q['median_ms'], base_ms)}"
+                         if base_ms is not None else
+                         f"  rdflib > {base.get('capped_at_s'):.0f} s (capped)")
+            lines.append(f"  {name:<28} median {q['median_ms']:>8.1f} ms  max "
+                         f"{q['max_ms']:>8.1f} ms  rows {q['rows']:>6}{base_text}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--triples", type=int, action="append",
+                        help="graph size (repeatable); default 100000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()),
+                        help="where synthetic graphs are generated and reused")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the baselines")
+    parser.add_argument("--json", type=Path, help="also write all figures here")
+    parser.add_argument("--only", help="comma-separated steps to run (load, validate, "
+                        "queries, export, build; their baselines follow them)")
+    parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:
+        print(json.dumps(STEPS[args.step](args.data, args.work)))
+        return
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(),
+               "machine": platform.machine(), "system": platform.platform()}
+    everything = {"machine": machine, "sizes": {}}
+    for triples in args.triples or [100_000]:
+        only = set(args.only.split(",")) if args.only else None
+        results = measure(triples, args.seed, args.data_dir, baselines=not args.no_baselines,
+                          only=only)
+        everything["sizes"][str(triples)] = results
+        print(report(triples, results), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
