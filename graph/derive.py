@@ -13,7 +13,7 @@ from importlib.resources import files
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDF
 
-from tieskg.graph.store import Quad, Store
+from tieskg.graph.store import Store
 from tieskg.namespaces import DERIVED_GRAPH, PROV
 
 
@@ -34,17 +34,13 @@ def rules() -> list[Rule]:
 
 
 def derive(store: Store) -> dict[str, int]:
-    """Run every rule over ``store`` and replace the derived graph; triples per rule."""
-    quads: set[Quad] = set()
-    produced: dict[str, int] = {}
-    for rule in rules():
-        triples = store.construct(rule.sparql)
-        produced[rule.name] = len(triples)
-        quads.update((s, p, o, DERIVED_GRAPH) for s, p, o in triples)
-    quads.add((DERIVED_GRAPH, RDF.type, PROV.Entity, DERIVED_GRAPH))
-    quads.add((DERIVED_GRAPH, DCTERMS.description, Literal(
-        "Region-level ties derived by tieskg's rules from organization and facility "
-        "evidence in the source graphs; every tie cites its evidence.", lang="en"),
-        DERIVED_GRAPH))
-    store.replace_graph(DERIVED_GRAPH, sorted(quads))
-    return produced
+    """Rebuild the derived graph from every rule; returns the triples each rule yielded."""
+    store.replace_graph(DERIVED_GRAPH, [
+        (DERIVED_GRAPH, RDF.type, PROV.Entity, DERIVED_GRAPH),
+        (DERIVED_GRAPH, DCTERMS.description, Literal(
+            "Region-level ties derived by tieskg's rules from organization and facility "
+            "evidence in the source graphs; every tie cites its evidence.", lang="en"),
+         DERIVED_GRAPH),
+    ])
+    return {rule.name: store.insert_construct(rule.sparql, graph=DERIVED_GRAPH)
+            for rule in rules()}

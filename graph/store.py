@@ -58,6 +58,11 @@ class Store(ABC):
         """Run a CONSTRUCT or DESCRIBE query."""
 
     @abstractmethod
+    def insert_construct(self, sparql: str, *, graph: URIRef) -> int:
+        """Add the triples a CONSTRUCT query yields to named graph ``graph``, inside the
+        store (no per-triple Python objects); returns how many triples the query yielded."""
+
+    @abstractmethod
     def replace_graph(self, graph: URIRef, quads: Iterable[Quad]) -> None:
         """Replace the whole named graph ``graph`` with ``quads`` (all in that graph)."""
 
@@ -151,6 +156,24 @@ class OxigraphStore(Store):
                 for t in result]
 
     # -- writes ------------------------------------------------------------------
+    def insert_construct(self, sparql: str, *, graph: URIRef) -> int:
+        result = self._query(sparql, None)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT query")
+        target = ox.NamedNode(str(graph))
+        if not self._store.contains_named_graph(target):
+            self._store.add_graph(target)
+        count = 0
+        batch: list[ox.Quad] = []
+        for triple in result:
+            batch.append(ox.Quad(triple.subject, triple.predicate, triple.object, target))
+            if len(batch) == 100_000:
+                self._store.extend(batch)
+                count += len(batch)
+                batch = []
+        self._store.extend(batch)
+        return count + len(batch)
+
     def replace_graph(self, graph: URIRef, quads: Iterable[Quad]) -> None:
         target = ox.NamedNode(str(graph))
         batch = []
