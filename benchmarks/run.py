@@ -9,7 +9,7 @@ resident set size) belong to that step alone:
 - load: bulk load into the embedded Oxigraph store; baseline: rdflib's default store;
 - validate: SHACL validation of the store; baseline: pySHACL (100k triples at most);
 - queries: every library query five times (median and maximum); baseline: rdflib's
-  SPARQL engine on the same data (100k at most, 60 s cap per query);
+  SPARQL engine on the same data (100k at most, 30 s cap per query);
 - export: Turtle export of all graphs; baseline: rdflib's Turtle serializer;
 - build: ``tieskg build --dataset FILE`` end to end.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-BASELINE_QUERY_CAP_S = 60.0
+BASELINE_QUERY_CAP_S = 30.0
 #: Baselines that hold the graph as Python objects run up to these sizes.
 RDFLIB_LOAD_MAX = 1_000_000
 PYSHACL_MAX = 100_000

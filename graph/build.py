@@ -134,10 +134,14 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
         say(f"bulk loading {path}")
         fmt = rdf_format_of(path)
         graph = None if fmt.supports_datasets else graph_iri("file", path.name)
+        before, started = sum(store.graph_counts().values()), time.perf_counter()
         try:
             store.bulk_load(path, format=fmt, graph=graph)
         except SyntaxError as exc:
             raise InputError(f"RDF syntax error: {exc}", path=path) from exc
+        added, seconds = sum(store.graph_counts().values()) - before, time.perf_counter() - started
+        say(f"bulk loaded {added:,} triples from {path.name} in {seconds:.1f} s "
+            f"({added / max(seconds, 1e-9):,.0f} triples/s)")
         if store.default_graph_size():
             raise InputError("has quads outside any named graph; every fact needs the "
                              "named graph of its source", path=path)
