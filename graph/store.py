@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from oxrdflib import OxigraphStore as OxrdflibStore
+from rdflib import Dataset, URIRef
 from rdflib.term import Node
 
 from tieskg.errors import QueryError, StoreError
@@ -114,6 +115,18 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         return cls(store, path)
+
+    def rdflib_dataset(self) -> Dataset:
+        """The same store as an rdflib ``Dataset`` (through oxrdflib), for code written
+        against rdflib's API; its SPARQL queries still run on Oxigraph.
+
+        >>> store = OxigraphStore.in_memory()
+        >>> g = URIRef("https://w3id.org/tieskg/graph/example")
+        >>> store.replace_graph(g, [(URIRef("urn:x:s"), URIRef("urn:x:p"), URIRef("urn:x:o"), g)])
+        >>> len(store.rdflib_dataset().graph(g))
+        1
+        """
+        return Dataset(store=OxrdflibStore(store=self._store))
 
     def metadata(self) -> dict:
         """What the build recorded in the store's marker file (empty in memory)."""
