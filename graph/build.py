@@ -12,9 +12,11 @@ import gc
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -81,7 +83,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     loaded = [load_dataset(path) for path in chosen if path not in rdf_files]
 
     store_path.parent.mkdir(parents=True, exist_ok=True)
-    staging = store_path.with_name(f".{store_path.name}.building-{os.getpid()}")
+    _remove_abandoned_staging(store_path)
+    staging = store_path.with_name(f"{_STAGING_PREFIX.format(store_path.name)}{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
         store = OxigraphStore.create(staging)
@@ -107,7 +110,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         say("swapping the new store into place")
         _swap(staging, store_path)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not bulk_load_running():  # else it still writes there; the next build removes it
+            shutil.rmtree(staging, ignore_errors=True)
     return BuildReport(store_path, counts, records, derived, report,
                        time.perf_counter() - started)
 
@@ -136,7 +140,7 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
         graph = None if fmt.supports_datasets else graph_iri("file", path.name)
         before, started = sum(store.graph_counts().values()), time.perf_counter()
         try:
-            store.bulk_load(path, format=fmt, graph=graph)
+            _interruptibly(partial(store.bulk_load, path, format=fmt, graph=graph))
         except SyntaxError as exc:
             raise InputError(f"RDF syntax error: {exc}", path=path) from exc
         added, seconds = sum(store.graph_counts().values()) - before, time.perf_counter() - started
@@ -145,8 +149,62 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
         if store.default_graph_size():
             raise InputError("has quads outside any named graph; every fact needs the "
                              "named graph of its source", path=path)
+    if rdf_files and store.path is not None:
+        say("compacting the store's indexes")
+        store.optimize()
     say("deriving region-level ties")
     return derive(store)
+
+
+_STAGING_PREFIX = ".{}.building-"
+#: Bulk loads running in a background thread (each one's "finished" event).
+_RUNNING_LOADS: set[threading.Event] = set()
+
+
+def bulk_load_running() -> bool:
+    """Whether an interrupted bulk load still runs (Oxigraph cannot stop one midway)."""
+    return any(not finished.is_set() for finished in _RUNNING_LOADS)
+
+
+def _interruptibly(work: Callable[[], None]) -> None:
+    """Run ``work`` (a long call into Oxigraph, which ignores Ctrl-C until it returns) in a
+    daemon thread, so that Ctrl-C reaches the main thread at once."""
+    failures: list[BaseException] = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread
+            failures.append(exc)
+        finally:
+            finished.set()
+
+    _RUNNING_LOADS.add(finished)
+    threading.Thread(target=run, name="tieskg-bulk-load", daemon=True).start()
+    while not finished.wait(0.1):
+        pass
+    _RUNNING_LOADS.discard(finished)
+    if failures:
+        raise failures[0]
+
+
+def _remove_abandoned_staging(store_path: Path) -> None:
+    """Remove staging folders left by builds whose process is gone (killed, interrupted)."""
+    for folder in store_path.parent.glob(f"{_STAGING_PREFIX.format(store_path.name)}*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _backup_of(store_path: Path) -> Path:

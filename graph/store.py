@@ -246,6 +246,10 @@ class OxigraphStore(Store):
         target = ox.NamedNode(str(graph)) if graph is not None else None
         self._store.bulk_load(path=str(path), format=format, to_graph=target)
 
+    def optimize(self) -> None:
+        """Compact the on-disk indexes (after a bulk load: reads get about twice as fast)."""
+        self._store.optimize()
+
     def default_graph_size(self) -> int:
         """Triples in the unnamed default graph (tieskg keeps every fact in a named graph)."""
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))

@@ -209,3 +209,39 @@ def test_rdf_file_with_quads_outside_named_graphs_is_refused(previous):
     with pytest.raises(InputError, match="syntax"):
         build(path, datasets=[CASE, broken])
     assert dump_nquads(path) == before
+
+
+def test_ctrl_c_stops_a_bulk_load_at_once_and_keeps_the_previous_store(previous, tmp_path):
+    """SIGINT during a long bulk load: exit 130 within seconds (not when the load ends),
+    the previous store unchanged; the next build removes the abandoned staging folder."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path, before, _bad = previous
+    big = tmp_path / "big.nq"
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "benchmarks" / "generate.py"), "--triples",
+                    "1500000", "--seed", "3", "-o", str(big)], check=True, capture_output=True)
+    build_cmd = [sys.executable, "-m", "tieskg", "--store", str(path), "build",
+                 "--dataset", str(big)]
+    process = subprocess.Popen(build_cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "bulk loading" in line:
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    interrupted = time.perf_counter()
+    output = process.communicate(timeout=120)[0]
+    assert time.perf_counter() - interrupted < 3, "waited for the bulk load to end"
+    assert process.returncode == 130, output
+    assert "interrupted; the previous store is unchanged" in output
+    assert "bulk loaded" not in output
+    # the load thread was still writing into its staging folder, so that stays behind...
+    assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name]
+    assert dump_nquads(path) == before
+    build(path, datasets=[CASE])  # ...until the next build
+    assert not [p.name for p in tmp_path.iterdir() if ".building-" in p.name]

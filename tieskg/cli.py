@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -247,7 +248,9 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         cli.main(args=args, prog_name="tieskg", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            _interrupted()
         errors.print("aborted")
         sys.exit(130)
     except click.ClickException as exc:
@@ -259,8 +262,19 @@ def main(argv: list[str] | None = None) -> None:
         errors.print(f"error: {exc}", style="red", markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        errors.print("interrupted; the store was left as it was")
-        sys.exit(130)
+        _interrupted()
+
+
+def _interrupted() -> None:
+    """Ctrl-C: say so and exit 130 (a build leaves the previous store unchanged)."""
+    from tieskg.graph.build import bulk_load_running
+
+    errors.print("interrupted; the previous store is unchanged")
+    if bulk_load_running():  # Oxigraph cannot stop it midway; end without waiting for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,5 @@
+"""``python -m tieskg``: the command-line interface."""
+
+from tieskg.cli import main
+
+main()
