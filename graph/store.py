@@ -16,6 +16,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import IO
 
@@ -255,8 +256,12 @@ class OxigraphStore(Store):
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
+def internal_query(name: str) -> str:
+    """The text of ``graph/sparql/NAME.rq``, a query tieskg itself runs."""
+    return (files("tieskg.graph") / "sparql" / f"{name}.rq").read_text(encoding="utf-8")
+
+
 #: Triples per named graph, counted inside Oxigraph.
-_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+_GRAPH_COUNTS = internal_query("graph-counts")
 #: The union of all named graphs, each triple once.
-_UNION_TRIPLES = """CONSTRUCT { ?s ?p ?o }
-WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"""
+_UNION_TRIPLES = internal_query("union-triples")

@@ -29,6 +29,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from tieskg.graph.store import internal_query
 from tieskg.namespaces import PREFIXES, SH
 
 if TYPE_CHECKING:
@@ -204,14 +205,7 @@ def validate_store(store: Store) -> ValidationReport:
 
 
 #: Every triple outside the schema graphs.
-_DATA_TRIPLES = """
-CONSTRUCT { ?s ?p ?o }
-WHERE {
-  GRAPH ?g { ?s ?p ?o }
-  FILTER (?g NOT IN (<https://w3id.org/tieskg/graph/ontology>,
-                     <https://w3id.org/tieskg/graph/vocabularies>))
-}
-"""
+_DATA_TRIPLES = internal_query("data-triples")
 
 
 def _same_value(a: Literal, b: Node) -> bool:
