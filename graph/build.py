@@ -87,7 +87,9 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     staging = store_path.with_name(f"{_STAGING_PREFIX.format(store_path.name)}{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        store = OxigraphStore.create(staging)
+        in_memory = stages_in_memory(rdf_files)
+        say(f"staging the new store {'in memory' if in_memory else 'on disk'}")
+        store = OxigraphStore.in_memory() if in_memory else OxigraphStore.create(staging)
         derived = populate(store, loaded, rdf_files=rdf_files, progress=say)
         say("validating with SHACL")
         report = validate_store(store)
@@ -96,6 +98,9 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
             raise ValidationFailed(
                 f"the built graph has {len(report.violations)} SHACL violation(s); "
                 f"the previous store at {store_path} is unchanged", report=report)
+        if in_memory:
+            say("writing the new store to disk")
+            store = _persist(store, staging)
         records = sum(d.records for d in loaded)
         (staging / MARKER).write_text(json.dumps({
             "tieskg": __version__,
@@ -114,6 +119,37 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
             shutil.rmtree(staging, ignore_errors=True)
     return BuildReport(store_path, counts, records, derived, report,
                        time.perf_counter() - started)
+
+
+#: RDF files (N-Quads/N-Triples bytes; other syntaxes, being terser, count three times) up to
+#: this size are staged in memory: loading, deriving and validating there is 3-6 times
+#: faster than in the on-disk store, which the build then writes in one bulk load. Larger
+#: builds are staged on disk, so that memory stays bounded (Oxigraph's in-memory store
+#: needs about 400 bytes per triple).
+IN_MEMORY_STAGING_MAX_BYTES = 512 * 2**20
+
+
+def stages_in_memory(rdf_files: Sequence[Path]) -> bool:
+    """Whether a build of ``rdf_files`` (besides the YAML datasets) is staged in memory."""
+    size = sum(path.stat().st_size * (1 if path.suffix.lower() in (".nq", ".nt") else 3)
+               for path in rdf_files)
+    return size <= IN_MEMORY_STAGING_MAX_BYTES
+
+
+def _persist(memory: OxigraphStore, folder: Path) -> OxigraphStore:
+    """A new on-disk store in ``folder`` with every quad of the in-memory store ``memory``
+    (through an N-Quads file beside it and Oxigraph's bulk loader)."""
+    dump = folder.with_name(folder.name + ".nq")
+    try:
+        with dump.open("wb") as stream:
+            memory.dump(stream, format=ox.RdfFormat.N_QUADS)
+        store = OxigraphStore.create(folder)
+        _interruptibly(partial(store.bulk_load, dump, format=ox.RdfFormat.N_QUADS))
+    finally:
+        if not bulk_load_running():
+            dump.unlink(missing_ok=True)
+    store.optimize()
+    return store
 
 
 def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
@@ -191,10 +227,13 @@ def _interruptibly(work: Callable[[], None]) -> None:
 
 def _remove_abandoned_staging(store_path: Path) -> None:
     """Remove staging folders left by builds whose process is gone (killed, interrupted)."""
-    for folder in store_path.parent.glob(f"{_STAGING_PREFIX.format(store_path.name)}*"):
-        pid = folder.name.rsplit("-", 1)[-1]
+    for left in store_path.parent.glob(f"{_STAGING_PREFIX.format(store_path.name)}*"):
+        pid = left.name.rsplit("-", 1)[-1].removesuffix(".nq")
         if pid.isdigit() and not _process_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
+            if left.is_dir():
+                shutil.rmtree(left, ignore_errors=True)
+            else:
+                left.unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:
