@@ -5,7 +5,7 @@ SELECT per (shape, constraint); :func:`validate_store_sparql` runs them on a
 :class:`~tieskg.graph.store.Store` (queries see the union of the named graphs, so the
 ontology and vocabulary graphs supply ``rdfs:subClassOf`` and the controlled values) and
 builds the same :class:`~tieskg.graph.validate.Violation` objects as
-:func:`tieskg.graph.validate.validate_store` does with pySHACL.
+:func:`tieskg.graph.validate.validate_store_pyshacl` does with pySHACL.
 
 The goal is *pySHACL's* results, not merely SHACL's, and pySHACL (with rdflib) decides a
 few things in Python that SPARQL decides differently: whether ``"1e5"^^xsd:decimal`` is a
@@ -38,7 +38,9 @@ alternative, zero-or-more, one-or-more and zero-or-one paths; the components ``s
 ``sh:qualifiedValueShape`` (``sh:qualifiedMinCount``, ``sh:qualifiedMaxCount``,
 ``sh:qualifiedValueShapesDisjoint``), ``sh:closed`` (``sh:ignoredProperties``) and
 SHACL-SPARQL ``sh:sparql`` constraints (``$this``, ``$PATH``, ``sh:prefixes``, messages
-with ``{?var}``/``{$var}``); ``sh:deactivated``, ``sh:severity``, ``sh:message``. Anything
+with ``{?var}``/``{$var}``; a query pySHACL refuses to pre-bind -- MINUS, VALUES,
+SERVICE, ... -- raises :class:`ShaclRuntimeError` with pySHACL's message, as pySHACL
+fails); ``sh:deactivated``, ``sh:severity``, ``sh:message``. Anything
 else (``sh:minLength``, SPARQL-based targets or constraint components, rules, ...) makes
 :func:`compile_shapes` raise :class:`UnsupportedShapeError` naming the shape and the
 component; so do ``sh:lessThan``/``sh:lessThanOrEquals``, ``sh:qualifiedValueShape`` and
@@ -54,7 +56,15 @@ stores (see the module's tests):
   vocabulary graphs print Oxigraph's canonical lexical form (``0`` where pySHACL, which
   mixes in the rdflib-parsed files, prints ``0.0``).
 * Generic messages (for shapes without ``sh:message``) follow pySHACL's wording but
-  render nodes with rdflib's default prefixes; every tieskg shape has a message.
+  render nodes with rdflib's default prefixes, and are empty for some components
+  (``sh:pattern``, ``sh:closed``, ...); every tieskg shape has a message.
+* A ``sh:sparql`` query that does not itself bind ``$this`` runs once per focus node with
+  the focus node written in place of ``$this`` (pySHACL's pre-binding); a blank focus node
+  cannot be written, and is bound with Oxigraph's substitutions instead, which nested
+  groups and ``BIND`` do not see. ``sh:targetNode`` cannot name a blank node.
+* A shapes graph that is not well-formed SHACL (``sh:closed`` that is no boolean,
+  ``sh:message`` of a SPARQL constraint that is no string, ...) may compile where pySHACL
+  refuses to load it; tieskg's shapes are checked against SHACL's own shapes.
 * The store's ontology and vocabulary graphs are assumed to be the packaged files (as
   :func:`~tieskg.graph.build.populate` loads them): pySHACL's
   :func:`~tieskg.graph.validate.validate` always mixes in the packaged ones.
@@ -180,7 +190,7 @@ def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
                           threads: int | None = None) -> ValidationReport:
     """Validate everything in ``store`` (the union of its graphs) against ``shapes``.
 
-    Gives the report :func:`tieskg.graph.validate.validate_store` gives, by running the
+    Gives the report :func:`tieskg.graph.validate.validate_store_pyshacl` gives, by running the
     compiled queries inside the store, ``threads`` at a time (default: one per CPU, at
     most 4). ``queries`` may pass :func:`compile_shapes`'s result to skip compilation.
     """
@@ -799,7 +809,7 @@ _AUXILIARY = {SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount,
 _NON_VALIDATING = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
                    SH.path, SH.message, SH.severity, SH.deactivated, SH.name,
                    SH.description, SH.order, SH.group, SH.defaultValue, SH.declare,
-                   SH.prefixes}
+                   SH.prefixes, SH.select}
 #: Value-level components: a test of each value node on its own.
 _VALUE_LEVEL = {SH["class"], SH.datatype, SH.nodeKind, SH.minInclusive, SH.maxInclusive,
                 SH.minExclusive, SH.maxExclusive, SH.pattern, SH.languageIn, SH["in"],
@@ -966,6 +976,9 @@ class _Compiler:
         alternatives = g.value(path, SH.alternativePath)
         if alternatives is not None:
             items = list(Collection(g, alternatives))
+            if len(items) < 2:
+                raise UnsupportedShapeError(shape, "sh:path",
+                                            "sh:alternativePath needs a list of 2 or more")
             return "(" + " | ".join(self.path_sparql(shape, p) for p in items) + ")"
         raise UnsupportedShapeError(shape, "sh:path", f"unknown path {path}")
 
@@ -1009,7 +1022,8 @@ class _Compiler:
 
     def count(self, node: Node, parameter: URIRef) -> int:
         value = self.one(node, parameter)
-        if not isinstance(value, Literal) or not isinstance(value.value, int):
+        if not isinstance(value, Literal) or not isinstance(value.value, int) \
+                or isinstance(value.value, bool):
             raise UnsupportedShapeError(node, str(parameter), "not an integer")
         return int(value.value)
 
@@ -1448,8 +1462,12 @@ class _Compiler:
                 return head + f"?this {o} ?this . BIND(?this AS ?value) }}"
             return head + f"?this {p} ?value . ?this {o} ?value . }}"
         if p is None:  # value nodes {focus}
-            return (head + f"{{ BIND(?this AS ?value) FILTER NOT EXISTS {{ ?this {o} ?this }} }}"
-                    f" UNION {{ ?this {o} ?value . FILTER(!sameTerm(?value, ?this)) }} }}")
+            # each branch binds ?this itself: a group is evaluated before it is joined, so
+            # a branch of BIND and FILTER alone would see ?this unbound
+            return (f"SELECT DISTINCT ?this ?value WHERE {{ "
+                    f"{{ {targets} FILTER NOT EXISTS {{ ?this {o} ?this }} "
+                    f"BIND(?this AS ?value) }} UNION "
+                    f"{{ {targets} ?this {o} ?value . FILTER(!sameTerm(?value, ?this)) }} }}")
         return (head + f"{{ ?this {p} ?value . FILTER NOT EXISTS {{ ?this {o} ?value }} }} "
                 f"UNION {{ ?this {o} ?value . FILTER NOT EXISTS {{ ?this {p} ?value }} }} }}")
 
@@ -1457,9 +1475,13 @@ class _Compiler:
     def order_query(values: str, targets: str, other: URIRef, strict: bool) -> str:
         operator = "<" if strict else "<="
         both = f"{_exact_number('?value')} && {_exact_number('?sh__o')}"
+        # rows: the pairs to compare, and blank value nodes, which pySHACL refuses (raises)
+        # even when there is nothing to compare them with
         return (f"SELECT ?this ?value ?sh__o ?{_CERTAIN} WHERE {{ "
                 f"{{ SELECT DISTINCT ?this ?value ?sh__o WHERE {{ {targets} {values} "
-                f"?this {_iri(other)} ?sh__o . }} }} "
+                f"?this {_iri(other)} ?sh__o . }} }} UNION "
+                f"{{ SELECT DISTINCT ?this ?value WHERE {{ {targets} {values} "
+                f"FILTER(isBlank(?value)) }} }} "
                 f"FILTER(!COALESCE({both} && ?value {operator} ?sh__o, false)) "
                 f"BIND(COALESCE({both} && !(?value {operator} ?sh__o), false) AS ?{_CERTAIN}) }}")
 
@@ -1514,13 +1536,20 @@ class _Compiler:
         if len(selects) != 1 or not isinstance(selects[0], Literal):
             raise UnsupportedShapeError(node, "sh:sparql", "needs exactly one sh:select")
         for predicate in g.predicates(constraint):
-            if predicate not in (SH.select, SH.message, SH.prefixes, SH.deactivated, RDF.type,
-                                 SH.name, SH.description) and str(predicate).startswith(str(SH)):
+            # a constraint may be a shape too (``ex:S sh:sparql ex:S``): shape parameters
+            # are no parameters of the constraint, and pySHACL ignores them there
+            if predicate not in (SH.message, RDF.type, *_COMPONENT_OF, *_AUXILIARY,
+                                 *_NON_VALIDATING) and str(predicate).startswith(str(SH)):
                 raise UnsupportedShapeError(node, f"sh:sparql with {predicate}")
         deactivated = next(iter(g.objects(constraint, SH.deactivated)), None)
         if deactivated is not None and bool(getattr(deactivated, "value", False)):
             return None
         text = str(selects[0].value)
+        refusal = _pyshacl_refusal(text)
+        if refusal is not None:
+            return ShaclQuery(str(node), ((str(node), str(SH.SPARQLConstraintComponent)),),
+                              f"SELECT ?this WHERE {{ {targets} }} LIMIT 1",
+                              _handle_refusal(refusal))
         for name in ("currentShape", "shapesGraph"):
             if re.search(r"([\s{}()])[\$\?]" + name + r"\b", text):
                 raise UnsupportedShapeError(node, f"sh:sparql with pre-bound ${name}")
@@ -1578,6 +1607,20 @@ class _Compiler:
                     raise UnsupportedShapeError(constraint, "sh:declare", "incomplete")
                 found[str(prefix)] = str(namespace)
         return found
+
+
+def _pyshacl_refusal(text: str) -> str | None:
+    """The message of the ``ValidationFailure`` pySHACL raises, for any focus node, before
+    running SHACL-SPARQL query ``text`` (MINUS, VALUES, SERVICE, a nested SELECT without
+    ``$this``, ``AS $this``), or None: pySHACL's own check, so that the same queries fail."""
+    from pyshacl.errors import ValidationFailure
+    from pyshacl.helper import get_query_helper_cls
+
+    try:
+        get_query_helper_cls()(None, None, text).check_invalid_sparql(text)
+    except ValidationFailure as failure:
+        return str(failure.message)
+    return None
 
 
 def _sparql_shape_of(text: str) -> tuple[list[str], bool]:
@@ -1745,7 +1788,10 @@ def _handle_order(shape: _Shape, component: Node, strict: bool) -> Callable:
     def handle(rt: _Runtime, rows: list[dict[str, Node]]) -> list[Violation]:
         out = []
         for row in rows:
-            value, other = row["value"], row["sh__o"]
+            value, other = row["value"], row.get("sh__o")
+            if other is None:  # a blank value node: raises, as in pySHACL
+                _pair_fails(value, value, strict)
+                continue
             if _true(row.get(_CERTAIN)) or _pair_fails(value, other, strict):
                 out.append(rt.violation(shape, component, row["this"],
                                         rt.restore(row["this"], shape, value)))
@@ -1901,6 +1947,17 @@ def _group_rows(rows: list[dict[str, Node]], projected: list[str]
     return groups
 
 
+def _handle_refusal(message: str) -> Callable:
+    """Rows: focus nodes of a SHACL-SPARQL constraint pySHACL refuses to run."""
+
+    def handle(rt: _Runtime, rows: list[dict[str, Node]]) -> list[Violation]:
+        if rows:
+            raise ShaclRuntimeError(message)
+        return []
+
+    return handle
+
+
 def _handle_sparql(shape: _Shape, messages: Sequence[Node], projected: list[str]) -> Callable:
     def handle(rt: _Runtime, rows: list[dict[str, Node]]) -> list[Violation]:
         out = []
@@ -1921,13 +1978,73 @@ def _handle_sparql_fallback_for(shape: _Shape, messages: Sequence[Node], project
             text_ = text
         for row in rows:
             focus = row["this"]
-            result = rt.store.select(text_, bindings={"this": focus})
+            prebound = _prebind(text_, focus)
+            result = rt.store.select(text_, bindings={"this": focus}) if prebound is None \
+                else rt.store.select(prebound)
             found = [{name: term for name, term in zip(result.variables, r, strict=True)
                       if term is not None} for r in result.rows]
+            for solution in found:  # rdflib reports the pre-bound $this in every solution
+                solution.setdefault("this", focus)
             out.extend(_sparql_violations(rt, shape, messages, focus, found))
         return out
 
     return handle
+
+
+def _prebind(text: str, focus: Node) -> str | None:
+    """``text`` with ``focus`` written in place of ``$this``, or None for a blank node (no
+    SPARQL text names one) or a query the tokenizer cannot read.
+
+    pySHACL pre-binds ``$this`` with rdflib's initial bindings, which every nested group,
+    ``BIND`` and ``FILTER`` sees, like a substitution; Oxigraph's substitutions do not
+    reach those (``{ FILTER($this = ex:a) } FILTER bound($this)`` finds nothing). A
+    projected ``$this`` becomes ``(<focus> AS ?this)`` (in a nested SELECT another name:
+    the outer query may not rebind it), one in GROUP BY or ORDER BY ``(<focus>)``, and
+    ``bound($this)`` becomes ``(true)``.
+
+    >>> _prebind("SELECT $this WHERE { BIND($this AS ?t) FILTER bound(?this) } ORDER BY ?this",
+    ...          URIRef("urn:x:a"))
+    'SELECT (<urn:x:a> AS ?this) WHERE { BIND(<urn:x:a> AS ?t) FILTER (true) } ORDER BY (<urn:x:a>)'
+    """
+    if isinstance(focus, BNode):
+        return None
+    try:
+        tokens = _tokens(text)
+    except _NotReorderable:
+        return None
+    constant = str(to_oxigraph(focus))
+    out: list[str] = []
+    last, clause, depth, selects = 0, "", 0, 0
+    for k, (kind, value, start, end) in enumerate(tokens):
+        word = value.upper() if kind == "word" else ""
+        if word == "SELECT":
+            clause, depth, selects = "select", 0, selects + 1
+        elif word in ("GROUP", "ORDER"):
+            clause, depth = "order", 0
+        elif word in ("WHERE", "HAVING", "LIMIT", "OFFSET", "VALUES") or value in ("{", "}"):
+            clause = ""
+        elif value == "(":
+            depth += 1
+        elif value == ")":
+            depth -= 1
+        if kind != "var" or value[1:] != "this" or (k and tokens[k - 1][1].upper() == "AS"):
+            continue
+        if k >= 2 and tokens[k - 2][1].upper() == "BOUND" and tokens[k - 1][1] == "(" \
+                and k + 1 < len(tokens) and tokens[k + 1][1] == ")":
+            out += [text[last:tokens[k - 2][2]], "(true)"]  # BOUND takes a variable only
+            last = tokens[k + 1][3]
+            continue
+        if clause == "select" and depth == 0:
+            name = "?this" if selects == 1 else f"?sh__this{selects}"
+            replacement = f"({constant} AS {name})"
+        elif clause == "order" and depth == 0:
+            replacement = f"({constant})"
+        else:
+            replacement = constant
+        out += [text[last:start], replacement]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 # ============================================================================ join order
@@ -2214,17 +2331,66 @@ class _Statistics:
 
 def _reordered(text: str, segments: list[_Segment], stats: _Statistics,
                bound: frozenset[str] = frozenset()) -> str:
-    """``text`` with the triples of each segment in :func:`_greedy` order."""
-    return _with_order(text, segments, [_greedy(s, bound, stats) for s in segments])
+    """``text`` with each segment planned by :func:`_plan`."""
+    out, last = [], 0
+    for segment in segments:
+        out.append(text[last:segment.start])
+        out.append(_plan(segment, bound, stats))
+        last = segment.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _plan(segment: _Segment, bound: frozenset[str],
+          stats: Callable[[str], tuple[int, int, int] | None]) -> str:
+    """The segment's triples in :func:`_greedy` order; when evaluating a tail of them on
+    its own and joining (Oxigraph hash-joins a sub-select) is cheaper than extending
+    every row of the head, the tail as ``{ SELECT * WHERE { ... } }``."""
+    def text(triples: list[tuple[str, str, str]]) -> str:
+        return " ".join(f"{s} {p} {o} ." for s, p, o in triples)
+
+    order, costs = _greedy(segment, bound, stats)
+    best, split = _work(costs), None
+    if not any(t.startswith("_:") for triple in segment.triples for t in triple):
+        for k in range(1, len(order)):
+            tail, tail_costs = _greedy(_Segment(0, 0, order[k:], frozenset(), segment.iris),
+                                       frozenset(), stats)
+            head_rows = _rows(costs[:k])
+            work = _work(costs[:k]) + _work(tail_costs) + head_rows + _rows(tail_costs)
+            if work < best / 2:  # worth it by a margin: the estimates are rough
+                best, split = work, (order[:k], tail)
+    if split is None:
+        return text(order)
+    return f"{text(split[0])} {{ SELECT * WHERE {{ {text(split[1])} }} }}"
+
+
+def _rows(costs: list[float]) -> float:
+    rows = 1.0
+    for cost in costs:
+        rows *= cost
+    return rows
+
+
+def _work(costs: list[float]) -> float:
+    """Rough work of a nested-loop evaluation: the rows entering and leaving each step."""
+    rows, work = 1.0, 0.0
+    for cost in costs:
+        work += rows
+        rows *= cost
+        work += rows
+    return work
 
 
 def _greedy(segment: _Segment, bound: frozenset[str],
-            stats: Callable[[str], tuple[int, int, int] | None]) -> list[tuple[str, str, str]]:
+            stats: Callable[[str], tuple[int, int, int] | None]
+            ) -> tuple[list[tuple[str, str, str]], list[float]]:
     """The segment's triples in the order that keeps intermediate results small: next,
-    the pattern with the fewest expected matches given the variables bound so far."""
+    the pattern with the fewest expected matches given the variables bound so far (and
+    those expected matches per incoming row)."""
     remaining = list(segment.triples)
     known = {v[1:] for v in bound | segment.bound}
-    order = []
+    order: list[tuple[str, str, str]] = []
+    costs: list[float] = []
 
     def is_bound(term: str) -> bool:
         return not term.startswith(("?", "$")) or term[1:] in known
@@ -2247,7 +2413,8 @@ def _greedy(segment: _Segment, bound: frozenset[str],
             return float(n)
 
         best = min(range(len(remaining)), key=lambda k: (cost(remaining[k]), k))
+        costs.append(cost(remaining[best]))
         triple = remaining.pop(best)
         order.append(triple)
         known.update(t[1:] for t in triple if t.startswith(("?", "$")))
-    return order
+    return order, costs

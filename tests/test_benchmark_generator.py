@@ -1,9 +1,11 @@
 """benchmarks/generate.py: synthetic benchmark data that follows the ontology and the shapes.
 
 ``benchmarks/`` is not a package, so the generator is loaded by file path. Each file is
-generated once per module (about 20,000 triples, a fraction of a second); validating one
-with pySHACL takes a few seconds because the SPARQL constraints are parsed once per run
-here rather than once per focus node (see ``prepared_sparql``).
+generated once per module (about 20,000 triples, a fraction of a second) and validated as
+``tieskg build --dataset FILE`` does: loaded with the ontology into a store, ties derived,
+then checked by the SPARQL validator (``tieskg.graph.shacl_sparql``), in about a second;
+that it gives pySHACL's results, synthetic graphs included, is what
+``tests/test_shacl_sparql.py`` shows.
 """
 
 from __future__ import annotations
@@ -11,20 +13,17 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph
-from rdflib.plugins.sparql import processor as sparql_processor
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
 
-from tieskg.graph.terms import to_rdflib
-from tieskg.graph.validate import ValidationReport, validate
+from tieskg.graph.build import populate
+from tieskg.graph.shacl_sparql import validate_store_sparql
+from tieskg.graph.store import OxigraphStore
+from tieskg.graph.validate import ValidationReport
 from tieskg.namespaces import TKSYN
 
 GENERATOR = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
@@ -58,35 +57,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {**runs, "log": log.getvalue()}
 
 
-@pytest.fixture(scope="module")
-def prepared_sparql() -> Iterator[None]:
-    """Parse each SPARQL query text once. pySHACL hands rdflib the text of a SPARQL
-    constraint for every focus node, and rdflib parses it every time (about 20 ms, most
-    of a validation); caching the parsed query is what rdflib's own prepared queries do,
-    and changes no result."""
-    original = sparql_processor.SPARQLProcessor.query
-    cache: dict[tuple[Any, ...], Any] = {}
-
-    def query(self: Any, query: Any, initBindings: Any = None, initNs: Any = None,
-              base: Any = None, DEBUG: bool = False) -> Any:
-        if isinstance(query, str):
-            key = (query, base, tuple(sorted((initNs or {}).items())))
-            if key not in cache:
-                cache[key] = translateQuery(parseQuery(query), base, initNs)
-            query = cache[key]
-        return original(self, query, initBindings, initNs, base, DEBUG)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sparql_processor.SPARQLProcessor, "query", query)
-        yield
-
-
 def _validate(path: Path) -> ValidationReport:
-    """Validate the triples of an N-Quads file, read by Oxigraph as the store does."""
-    graph = Graph()
-    for quad in ox.parse(path=path, format=ox.RdfFormat.N_QUADS):
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
-    return validate(graph)
+    """Validate an N-Quads file as the build does: in a store with the ontology and the
+    vocabularies, after derivation."""
+    store = OxigraphStore.in_memory()
+    populate(store, [], rdf_files=[path])
+    return validate_store_sparql(store)
 
 
 def test_triple_count_is_within_two_percent_of_the_target(files: dict[str, Any]) -> None:
@@ -115,14 +91,12 @@ def test_parses_with_pyoxigraph_in_one_graph_of_synthetic_subjects(
             "Headquarters", "SupplyTie", "Observation"} <= kinds
 
 
-@pytest.mark.usefixtures("prepared_sparql")
 def test_conforms_to_the_shapes_without_violations(files: dict[str, Any]) -> None:
     report = _validate(files["clean"].path)
     assert report.conforms, "\n".join(report.to_text().splitlines()[:40])
     assert json.loads(files["clean"].path.with_name("clean.nq.violations.json").read_text()) == []
 
 
-@pytest.mark.usefixtures("prepared_sparql")
 def test_validate_reports_exactly_the_planted_violations(files: dict[str, Any]) -> None:
     broken = files["broken"]
     sidecar = broken.path.with_name("broken.nq.violations.json")

@@ -488,11 +488,14 @@ def test_shape_and_ontology_graphs_are_cached() -> None:
     assert (TKV["unit/CNY"], RDF.type, TK.Unit) in ontology_graph()
 
 
-def test_validate_store_sees_the_union_of_its_graphs() -> None:
+@pytest.mark.parametrize("validator", ["validate_store", "validate_store_pyshacl"])
+def test_validate_store_sees_the_union_of_its_graphs(validator: str) -> None:
     import pyoxigraph as ox
 
+    from tieskg.graph import validate as validate_module
     from tieskg.graph.store import OxigraphStore
-    from tieskg.graph.validate import validate_store
+
+    validate_store = getattr(validate_module, validator)
 
     store = OxigraphStore.in_memory()
     ontology = Path(__file__).parents[1] / "ontology"

@@ -108,11 +108,16 @@ def validate(obj: _Context, files: tuple[Path, ...], fmt: str) -> None:
 
     Exit status: 0 conforms, 1 violations, 2 could not run.
     """
-    from tieskg.graph.validate import validate as run_validate
+    from tieskg.graph.build import populate
+    from tieskg.graph.store import OxigraphStore
     from tieskg.graph.validate import validate_store
-    from tieskg.loaders.rdf_files import read_rdf_files
 
-    report = run_validate(read_rdf_files(files)) if files else validate_store(obj.open_store())
+    if files:  # as a build would hold them: with ontology, vocabularies and derived ties
+        store = OxigraphStore.in_memory()
+        populate(store, [], rdf_files=files)
+    else:
+        store = obj.open_store()
+    report = validate_store(store)
     text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
     click.echo(text)
     if not report.conforms:
