@@ -161,6 +161,8 @@ def step_queries_rdflib(data: Path, work: Path) -> dict:
                 timings[query.name] = {"ms": job.get(timeout=BASELINE_QUERY_CAP_S) * 1000}
             except multiprocessing.TimeoutError:
                 timings[query.name] = {"ms": None, "capped_at_s": BASELINE_QUERY_CAP_S}
+            except Exception as exc:  # rdflib's own bugs (e.g. RDFLib/rdflib#882)
+                timings[query.name] = {"ms": None, "error": f"{type(exc).__name__}: {exc}"}
     return {"queries": timings}
 
 
@@ -344,10 +346,14 @@ def report(triples: int, results: dict) -> str:
         for name, q in sorted(queries.items()):
             base = baseline_queries.get(name, {})
             base_ms = base.get("ms")
-            base_text = ("" if not base else
-                         f"  rdflib {base_ms:>9.1f} ms  ratio {ratio(q['median_ms'], base_ms)}"
-                         if base_ms is not None else
-                         f"  rdflib > {base.get('capped_at_s'):.0f} s (capped)")
+            if not base:
+                base_text = ""
+            elif base_ms is not None:
+                base_text = f"  rdflib {base_ms:>9.1f} ms  ratio {ratio(q['median_ms'], base_ms)}"
+            elif "error" in base:
+                base_text = f"  rdflib fails: {base['error'][:60]}"
+            else:
+                base_text = f"  rdflib > {base.get('capped_at_s'):.0f} s (capped)"
             lines.append(f"  {name:<28} median {q['median_ms']:>8.1f} ms  max "
                          f"{q['max_ms']:>8.1f} ms  rows {q['rows']:>6}{base_text}")
     return "\n".join(lines)

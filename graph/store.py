@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -171,22 +172,23 @@ class OxigraphStore(Store):
 
     # -- writes ------------------------------------------------------------------
     def insert_construct(self, sparql: str, *, graph: URIRef) -> int:
+        """As :meth:`Store.insert_construct`, through an N-Triples file and the bulk loader
+        (no transaction: for a store not yet in use, such as a build's staging store)."""
         result = self._query(sparql, None)
         if not isinstance(result, ox.QueryTriples):
             raise QueryError("expected a CONSTRUCT query")
         target = ox.NamedNode(str(graph))
         if not self._store.contains_named_graph(target):
             self._store.add_graph(target)
-        count = 0
-        batch: list[ox.Quad] = []
-        for triple in result:
-            batch.append(ox.Quad(triple.subject, triple.predicate, triple.object, target))
-            if len(batch) == 100_000:
-                self._store.extend(batch)
-                count += len(batch)
-                batch = []
-        self._store.extend(batch)
-        return count + len(batch)
+        folder = self.path.parent if self.path is not None else None
+        with tempfile.TemporaryDirectory(prefix=".tieskg-construct-", dir=folder) as tmp:
+            triples = Path(tmp) / "triples.nt"
+            ox.serialize(result, str(triples), format=ox.RdfFormat.N_TRIPLES)
+            with triples.open("rb") as stream:
+                count = sum(1 for _ in stream)
+            self._store.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES,
+                                  to_graph=target)
+        return count
 
     def replace_graph(self, graph: URIRef, quads: Iterable[Quad]) -> None:
         target = ox.NamedNode(str(graph))
