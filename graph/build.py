@@ -92,7 +92,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         store = OxigraphStore.in_memory() if in_memory else OxigraphStore.create(staging)
         derived = populate(store, loaded, rdf_files=rdf_files, progress=say)
         say("validating with SHACL")
-        report = validate_store(store)
+        report = validate_store(store, progress=_every(5.0, lambda done, total: say(
+            f"validating with SHACL: {done} of {total} checks done")))
         counts = store.graph_counts()
         if not report.conforms:
             raise ValidationFailed(
@@ -223,6 +224,20 @@ def _interruptibly(work: Callable[[], None]) -> None:
     _RUNNING_LOADS.discard(finished)
     if failures:
         raise failures[0]
+
+
+def _every(seconds: float, report: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """``report``, passed on at most once per ``seconds`` (and always at the end)."""
+    last = time.perf_counter()
+
+    def throttled(done: int, total: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if done == total or now - last >= seconds:
+            last = now
+            report(done, total)
+
+    return throttled
 
 
 def _remove_abandoned_staging(store_path: Path) -> None:

@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -187,24 +188,36 @@ def compile_shapes(shapes: Graph | None = None) -> list[ShaclQuery]:
 
 def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
                           queries: Sequence[ShaclQuery] | None = None,
-                          threads: int | None = None) -> ValidationReport:
+                          threads: int | None = None,
+                          progress: Callable[[int, int], None] | None = None
+                          ) -> ValidationReport:
     """Validate everything in ``store`` (the union of its graphs) against ``shapes``.
 
     Gives the report :func:`tieskg.graph.validate.validate_store_pyshacl` gives, by running the
     compiled queries inside the store, ``threads`` at a time (default: one per CPU, at
     most 4). ``queries`` may pass :func:`compile_shapes`'s result to skip compilation.
+    ``progress(done, total)`` is called as each query finishes.
     """
     compiled = list(queries) if queries is not None else compile_shapes(shapes)
+    lock = threading.Lock()
     closure = _closure(store, set().union(*(q.classes() for q in compiled)))
     runtime = _Runtime(store, closure)
     stats = runtime.stats
 
+    finished = 0
+
     def run(query: ShaclQuery) -> list[dict[str, Node]]:
+        nonlocal finished
         text = query._runtime_text(closure, stats) if query._runtime_text is not None \
             else query.render(closure)
         result = store.select(text)
-        return [{name: term for name, term in zip(result.variables, row, strict=True)
+        rows = [{name: term for name, term in zip(result.variables, row, strict=True)
                  if term is not None} for row in result.rows]
+        with lock:
+            finished += 1
+            if progress is not None:
+                progress(finished, len(compiled))
+        return rows
 
     workers = threads if threads is not None else min(4, os.cpu_count() or 1)
     if workers > 1 and len(compiled) > 1:
@@ -1558,7 +1571,8 @@ class _Compiler:
                           text, flags=re.M)
         elif re.search(r"([\s{}()])[\$\?]PATH", text):
             raise UnsupportedShapeError(node, "sh:sparql", "$PATH in a node shape's query")
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(constraint).items())
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n"
+                           for p, ns in sorted(self.prefixes(constraint).items()))
         match = re.match(r"\s*((?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*)(.*)\Z",
                          text, re.I | re.S)
         assert match is not None

@@ -22,6 +22,7 @@ network: the shapes have no ``owl:imports`` and imports are not followed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -201,13 +202,15 @@ def validate(data: Graph) -> ValidationReport:
     return ValidationReport(bool(conforms), violations, results)
 
 
-def validate_store(store: Store) -> ValidationReport:
+def validate_store(store: Store, *, progress: Callable[[int, int], None] | None = None
+                   ) -> ValidationReport:
     """Validate everything in ``store`` against the shapes, inside the store (see
     :mod:`tieskg.graph.shacl_sparql`); the store must hold the ontology and vocabularies
-    (as :func:`tieskg.graph.build.populate` loads them)."""
+    (as :func:`tieskg.graph.build.populate` loads them). ``progress(done, total)`` hears
+    of each finished check."""
     from tieskg.graph.shacl_sparql import validate_store_sparql
 
-    return validate_store_sparql(store)
+    return validate_store_sparql(store, progress=progress)
 
 
 def validate_store_pyshacl(store: Store) -> ValidationReport:
