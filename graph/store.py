@@ -180,8 +180,7 @@ class OxigraphStore(Store):
         target = ox.NamedNode(str(graph))
         if not self._store.contains_named_graph(target):
             self._store.add_graph(target)
-        folder = self.path.parent if self.path is not None else None
-        with tempfile.TemporaryDirectory(prefix=".tieskg-construct-", dir=folder) as tmp:
+        with tempfile.TemporaryDirectory(prefix="tieskg-construct-") as tmp:
             triples = Path(tmp) / "triples.nt"
             ox.serialize(result, str(triples), format=ox.RdfFormat.N_TRIPLES)
             with triples.open("rb") as stream:
