@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from tieskg import __version__
 from tieskg.errors import InputError, StoreError, ValidationFailed
 from tieskg.graph.derive import derive
+from tieskg.graph.statistics import record_graph_sizes
 from tieskg.graph.store import MARKER, OxigraphStore
 from tieskg.graph.validate import ValidationReport, validate_store
 from tieskg.loaders import LoadedDataset, builtin_datasets, load_dataset
@@ -90,11 +91,11 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         in_memory = stages_in_memory(rdf_files)
         say(f"staging the new store {'in memory' if in_memory else 'on disk'}")
         store = OxigraphStore.in_memory() if in_memory else OxigraphStore.create(staging)
-        derived = populate(store, loaded, rdf_files=rdf_files, progress=say)
+        populated = populate(store, loaded, rdf_files=rdf_files, progress=say)
+        counts = populated.graph_counts
         say("validating with SHACL")
         report = validate_store(store, progress=_every(5.0, lambda done, total: say(
             f"validating with SHACL: {done} of {total} checks done")))
-        counts = store.graph_counts()
         if not report.conforms:
             raise ValidationFailed(
                 f"the built graph has {len(report.violations)} SHACL violation(s); "
@@ -118,7 +119,7 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     finally:
         if not bulk_load_running():  # else it still writes there; the next build removes it
             shutil.rmtree(staging, ignore_errors=True)
-    return BuildReport(store_path, counts, records, derived, report,
+    return BuildReport(store_path, counts, records, populated.derived, report,
                        time.perf_counter() - started)
 
 
@@ -153,11 +154,21 @@ def _persist(memory: OxigraphStore, folder: Path) -> OxigraphStore:
     return store
 
 
+@dataclass(frozen=True)
+class Populated:
+    """What :func:`populate` put in the store."""
+
+    #: Triples each derivation rule produced, by rule name.
+    derived: dict[str, int]
+    #: Triples per named graph, as recorded in the statistics graph (itself included).
+    graph_counts: dict[str, int]
+
+
 def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
              rdf_files: Sequence[Path] = (), progress: Progress | None = None
-             ) -> dict[str, int]:
+             ) -> Populated:
     """Fill ``store`` with the ontology, vocabularies, ``datasets`` and ``rdf_files``,
-    then derive. Returns the triples each derivation rule produced.
+    derive, and record the size of every graph (:mod:`tieskg.graph.statistics`).
 
     An RDF file of triples (.ttl, .nt, .rdf) goes into graph ``tkg:file/<name>``; a file
     of quads (.nq, .trig) keeps its graphs and must put every quad in a named graph.
@@ -190,7 +201,9 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
         say("compacting the store's indexes")
         store.optimize()
     say("deriving region-level ties")
-    return derive(store)
+    derived = derive(store)
+    say("counting the triples of every graph")
+    return Populated(derived, record_graph_sizes(store))
 
 
 _STAGING_PREFIX = ".{}.building-"

@@ -36,6 +36,7 @@ SDMX_MEAS = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VOID = Namespace("http://rdfs.org/ns/void#")
 
 #: Prefixes bound when serializing and offered to SPARQL users.
 PREFIXES: dict[str, str] = {
@@ -62,6 +63,7 @@ PREFIXES: dict[str, str] = {
     "rdfs": str(RDFS),
     "xsd": str(XSD),
     "sh": str(SH),
+    "void": str(VOID),
 }
 
 #: Graphs that hold schema rather than data.
@@ -69,6 +71,8 @@ ONTOLOGY_GRAPH = TKG["ontology"]
 VOCABULARIES_GRAPH = TKG["vocabularies"]
 #: Region-level ties derived from organization and facility evidence.
 DERIVED_GRAPH = TKG["derived"]
+#: The size of every other named graph (void:triples), recorded by the build.
+STATISTICS_GRAPH = TKG["statistics"]
 
 
 def graph_iri(kind: str, name: str) -> URIRef:
