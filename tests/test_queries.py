@@ -318,6 +318,15 @@ def test_rd_manufacturing_ties_include_derived_ties(store_with_facilities):
     assert {r["g"] for r in ties if r["tie"] == derived["tie"]} == {DERIVED_GRAPH}
 
 
+def test_rd_manufacturing_ties_of_one_manufacturing_region(store_with_facilities):
+    into_shangyu = rows(store_with_facilities, "rd-manufacturing-ties",
+                        manufacturing_region=str(SHANGYU))
+    assert [(text(r["basis"]), r["manufacturing_region"]) for r in into_shangyu] == [
+        ("asserted", SHANGYU), ("derived", SHANGYU)]
+    assert rows(store_with_facilities, "rd-manufacturing-ties",
+                manufacturing_region=str(SHANGHAI)) == []
+
+
 def test_source_statements_by_graph_or_by_source(case_store):
     # sources.yaml and regions.yaml/organizations.yaml: the YRD outline's graph holds the
     # source (type, 2 titles, publisher, issued, description), the Yangtze River Delta
