@@ -74,3 +74,35 @@ def test_serdi_and_rapper_read_every_exported_triple(which, case_store, syntheti
     assert expected > 1000
     assert serdi_count(out) == expected
     assert rapper_count(out) == expected
+
+
+def test_a_triple_several_graphs_state_is_written_once(tmp_path):
+    """Graphs go out one after the other, largest first; what an earlier graph wrote is
+    left out of later ones, and a blank node two graphs share stays one node."""
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    from tieskg.graph.statistics import record_graph_sizes
+    from tieskg.namespaces import TKSYN
+
+    big, small, other = (URIRef(f"{TKSYN}graph/{n}") for n in ("big", "small", "other"))
+    s, p, shared = URIRef(f"{TKSYN}s"), URIRef(f"{TKSYN}p"), BNode()
+    repeated = (s, p, Literal("stated three times"))
+    store = OxigraphStore.in_memory()
+    store.replace_graph(big, [(s, p, Literal(n), big) for n in range(50)]
+                        + [(*repeated, big), (s, p, shared, big)])
+    store.replace_graph(small, [(*repeated, small), (shared, p, Literal("x"), small)])
+    store.replace_graph(other, [(*repeated, other), (shared, p, Literal("x"), other),
+                                (shared, p, Literal("y"), other)])
+    record_graph_sizes(store)  # the export reads the sizes to write the largest graph first
+    expected = {(q.subject, q.predicate, q.object) for q in store.quads()}
+    for fmt in (ExportFormat.NTRIPLES, ExportFormat.TURTLE):
+        out = tmp_path / f"all.{fmt.rdf_format.file_extension}"
+        export(store, format=fmt, output=out)
+        parsed = Graph().parse(out, format=fmt.value)
+        assert len(parsed) == len(expected)
+        # s, the shared blank node, and the statistics graph with the three graphs it sizes
+        assert len(set(parsed.subjects())) == 6
+        assert len({o for o in parsed.objects(None, p) if isinstance(o, BNode)}) == 1
+    lines = (tmp_path / "all.nt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(expected)
+    assert serdi_count(tmp_path / "all.ttl") == rapper_count(tmp_path / "all.ttl") == len(expected)
