@@ -23,6 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tieskg import __version__
+from tieskg._progress import throttle
 from tieskg.errors import InputError, StoreError, ValidationFailed
 from tieskg.graph.derive import derive
 from tieskg.graph.statistics import record_graph_sizes
@@ -94,8 +95,9 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         populated = populate(store, loaded, rdf_files=rdf_files, progress=say)
         counts = populated.graph_counts
         say("validating with SHACL")
-        report = validate_store(store, progress=_every(5.0, lambda done, total: say(
-            f"validating with SHACL: {done} of {total} checks done")))
+        report = validate_store(store, progress=throttle(5.0, lambda done, total: say(
+            f"validating with SHACL: {done} of {total} checks done"),
+            always=lambda done, total: done == total))
         if not report.conforms:
             raise ValidationFailed(
                 f"the built graph has {len(report.violations)} SHACL violation(s); "
@@ -237,20 +239,6 @@ def _interruptibly(work: Callable[[], None]) -> None:
     _RUNNING_LOADS.discard(finished)
     if failures:
         raise failures[0]
-
-
-def _every(seconds: float, report: Callable[[int, int], None]) -> Callable[[int, int], None]:
-    """``report``, passed on at most once per ``seconds`` (and always at the end)."""
-    last = time.perf_counter()
-
-    def throttled(done: int, total: int) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        if done == total or now - last >= seconds:
-            last = now
-            report(done, total)
-
-    return throttled
 
 
 def _remove_abandoned_staging(store_path: Path) -> None:

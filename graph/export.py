@@ -48,10 +48,15 @@ class ExportFormat(Enum):
 
 
 def export(store: Store, *, format: ExportFormat, graph: URIRef | None = None,
-           output: Path | None = None, stdout: IO[bytes] | None = None) -> None:
-    """Serialize ``graph`` (or all graphs) to ``output`` atomically, or to ``stdout``."""
+           output: Path | None = None, stdout: IO[bytes] | None = None,
+           progress: Callable[[int], None] | None = None) -> None:
+    """Serialize ``graph`` (or all graphs) to ``output`` atomically, or to ``stdout``.
+
+    ``progress(bytes_written)`` is called as the serializer writes (many times a second).
+    """
     def write(stream: IO[bytes]) -> None:
-        store.dump(stream, format=format.rdf_format, graph=graph)
+        target = stream if progress is None else _CountingWriter(stream, progress)
+        store.dump(target, format=format.rdf_format, graph=graph)
 
     if output is None:
         if stdout is None:
@@ -78,3 +83,30 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+class _CountingWriter:
+    """A binary stream that passes writes on to ``stream`` and reports the bytes so far.
+
+    >>> import io
+    >>> seen = []
+    >>> writer = _CountingWriter(io.BytesIO(), seen.append)
+    >>> writer.write(b"<a> <b> <c> .\\n"), writer.write(b"")
+    (14, 0)
+    >>> seen
+    [14, 14]
+    """
+
+    def __init__(self, stream: IO[bytes], progress: Callable[[int], None]) -> None:
+        self._stream = stream
+        self._progress = progress
+        self.written = 0
+
+    def write(self, data: bytes) -> int:
+        count = self._stream.write(data)
+        self.written += len(data)
+        self._progress(self.written)
+        return count if count is not None else len(data)
+
+    def flush(self) -> None:
+        self._stream.flush()

@@ -106,3 +106,11 @@ def test_a_triple_several_graphs_state_is_written_once(tmp_path):
     lines = (tmp_path / "all.nt").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(expected)
     assert serdi_count(tmp_path / "all.ttl") == rapper_count(tmp_path / "all.ttl") == len(expected)
+
+
+def test_progress_hears_of_every_byte_written(case_store, tmp_path):
+    seen: list[int] = []
+    out = tmp_path / "all.trig"
+    export(case_store, format=ExportFormat.TRIG, output=out, progress=seen.append)
+    assert seen == sorted(seen) and len(seen) > 1
+    assert seen[-1] == out.stat().st_size

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from tieskg._progress import throttle
 from tieskg.errors import TieskgError, ValidationFailed
 
 console = Console(log_path=False)
@@ -112,12 +113,20 @@ def validate(obj: _Context, files: tuple[Path, ...], fmt: str) -> None:
     from tieskg.graph.store import OxigraphStore
     from tieskg.graph.validate import validate_store
 
-    if files:  # as a build would hold them: with ontology, vocabularies and derived ties
-        store = OxigraphStore.in_memory()
-        populate(store, [], rdf_files=files)
-    else:
-        store = obj.open_store()
-    report = validate_store(store)
+    started = time.perf_counter()
+    with errors.status("validating", spinner="dots") as status:
+        if files:  # as a build would hold them: with ontology, vocabularies and derived ties
+            store = OxigraphStore.in_memory()
+            populate(store, [], rdf_files=files,
+                     progress=lambda message: status.update(f"{message} …"))
+        else:
+            store = obj.open_store()
+
+        def progress(done: int, total: int) -> None:
+            status.update(f"validating with SHACL: {done} of {total} checks done "
+                          f"({time.perf_counter() - started:.0f} s)")
+
+        report = validate_store(store, progress=progress)
     text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[fmt]()
     click.echo(text)
     if not report.conforms:
@@ -205,10 +214,20 @@ def export(obj: _Context, fmt: str, graph: str | None, output: Path | None) -> N
     from tieskg.graph.export import export as run_export
 
     store = obj.open_store()
-    run_export(store, format=ExportFormat(fmt), graph=URIRef(graph) if graph else None,
-               output=output, stdout=None if output else sys.stdout.buffer)
+    started = time.perf_counter()
+    with errors.status("exporting", spinner="dots") as status:
+
+        def progress(written: int) -> None:
+            seconds = time.perf_counter() - started
+            status.update(f"exporting: {written / 2**20:,.1f} MiB written "
+                          f"({written / 2**20 / max(seconds, 1e-9):,.1f} MiB/s)")
+
+        run_export(store, format=ExportFormat(fmt), graph=URIRef(graph) if graph else None,
+                   output=output, stdout=None if output else sys.stdout.buffer,
+                   progress=throttle(0.25, progress))
     if output:
-        errors.print(f"wrote {output}")
+        errors.print(f"wrote {output} ({output.stat().st_size / 2**20:,.1f} MiB in "
+                     f"{time.perf_counter() - started:.1f} s)")
 
 
 @cli.command()
