@@ -1,6 +1,7 @@
 """Loaders: turn data files into quads, one named graph per source.
 
-The built-in dataset is the Shangyu–Shanghai founding case in ``data/shangyu_shanghai``.
+The built-in datasets are the Shangyu–Shanghai founding case in ``data/shangyu_shanghai``
+and the international industry classifications in ``data/industry_classifications``.
 """
 
 from __future__ import annotations
@@ -14,5 +15,7 @@ __all__ = ["LoadedDataset", "builtin_datasets", "load_dataset"]
 
 
 def builtin_datasets() -> list[Traversable]:
-    """The dataset folders shipped with tieskg, built by default."""
-    return [files(__name__) / "data" / "shangyu_shanghai"]
+    """The dataset folders shipped with tieskg, built by default: the founding case and the
+    international industry classifications (ISIC Rev. 4, NACE Rev. 2)."""
+    return [files(__name__) / "data" / name
+            for name in ("shangyu_shanghai", "industry_classifications")]

@@ -8,7 +8,8 @@ named graph. A single field can cite a different source by giving its value as
 
 A file may also carry ``dataset: {illustrative: true}``, which marks the whole folder
 as not real: its IRIs are minted under ``tksyn:`` and its graphs under
-``tkg:illustrative/``, each graph saying so.
+``tkg:illustrative/``, each graph saying so; and ``dataset: {records_from: [NAME]}``,
+which adds records read from an installed package (see :mod:`tieskg.loaders.packaged`).
 
 Loading is all-or-nothing: the first malformed record raises
 :class:`~tieskg.errors.InputError` naming file, line and reason, and nothing is returned.
@@ -31,6 +32,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from tieskg.errors import InputError
 from tieskg.loaders._yaml import Record, read_yaml
 from tieskg.loaders.kinds import COMMON_KEYS, DATASET, DERIVED_FROM, KINDS, Field, Kind
+from tieskg.loaders.packaged import GENERATED, PackagedRecords
 from tieskg.namespaces import PREFIXES, QB, TK, TKID, TKSYN, TKV, graph_iri
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
@@ -114,12 +116,30 @@ def load_dataset(folder: Path) -> LoadedDataset:
     if not paths:
         raise InputError("no *.yaml files in dataset folder", path=folder)
     located: list[_Located] = []
+    packaged: list[bytes] = []
     illustrative = False
     for path in paths:
         settings, records = _read_file(path)
         illustrative = illustrative or settings.get("illustrative", False) is True
         located.extend(records)
-    return _Mapper(folder, located, paths, illustrative=illustrative).run()
+        for found in _packaged_records(path, settings):
+            located.extend(_Located(KINDS[kind], record, found.origin)
+                           for kind, record in found.records)
+            packaged.append(found.digest_bytes())
+    return _Mapper(folder, located, paths, illustrative=illustrative,
+                   packaged=packaged).run()
+
+
+def _packaged_records(path: Path, settings: dict[str, Any]) -> Iterator[PackagedRecords]:
+    """The records ``dataset: {records_from: [...]}`` in ``path`` asks for."""
+    names = settings.get("records_from", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError("dataset: records_from must be a list of names", path=path)
+    for name in names:
+        if name not in GENERATED:
+            raise InputError(f"dataset: records_from: unknown name {name!r} (known: "
+                             f"{', '.join(sorted(GENERATED))})", path=path)
+        yield GENERATED[name]()
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], list[_Located]]:
@@ -130,9 +150,10 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[_Located]]:
     if not isinstance(document, Record):
         raise InputError("expected a mapping of record kinds at the top level", path=path, line=1)
     settings = document.pop("dataset", None) or {}
-    if not isinstance(settings, dict) or set(settings) - {"illustrative", "description"}:
-        raise InputError("dataset: expected {illustrative: true|false, description: ...}",
-                         path=path, line=document.line_of("dataset"))
+    if not isinstance(settings, dict) or set(settings) - {"illustrative", "description",
+                                                          "records_from"}:
+        raise InputError("dataset: expected {illustrative: true|false, description: ..., "
+                         "records_from: [...]}", path=path, line=document.line_of("dataset"))
     return settings, list(_records_in(path, document))
 
 
@@ -157,8 +178,9 @@ class _Mapper:
     """Two passes: mint an IRI for every record, then map every field."""
 
     def __init__(self, folder: Path, located: list[_Located], paths: tuple[Path, ...], *,
-                 illustrative: bool):
+                 illustrative: bool, packaged: list[bytes] | None = None):
         self.folder = folder
+        self.packaged = packaged or []
         self.illustrative = illustrative
         self.base = TKSYN if illustrative else TKID
         self.graph_kind = "illustrative" if illustrative else "source"
@@ -380,6 +402,8 @@ class _Mapper:
         for path in self.paths:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
+        for records in self.packaged:
+            digest.update(records)
         checksum = Literal(digest.hexdigest())
         for graph in list(self.result.quads):
             source_id = str(graph).rsplit("/", 1)[-1]

@@ -126,6 +126,11 @@ INDUSTRIES = Kind(
         Field("code", SKOS.notation, "string", required=True),
         Field("broader", SKOS.broader, "ref:industries"),
         Field("definition", SKOS.definition, "text"),
+        # links to industries of other classifications (crosswalks), as SKOS mappings
+        Field("close_match", SKOS.closeMatch, "ref:industries", many=True),
+        Field("broad_match", SKOS.broadMatch, "ref:industries", many=True),
+        Field("narrow_match", SKOS.narrowMatch, "ref:industries", many=True),
+        Field("related_match", SKOS.relatedMatch, "ref:industries", many=True),
     ),
     default_type="industry",
 )

@@ -107,6 +107,7 @@ TESTED = {
     "region-contents", "region-economic-areas", "region-hierarchy", "region-statistics",
     "region-targeted-industries", "region-ties", "source-statements", "sources",
     "travel-times",
+    "industry-crosswalk",  # tested in test_industry_classifications.py
 }
 
 #: A value of each type, to bind optional parameters in the projection test.
@@ -403,9 +404,12 @@ def test_region_hierarchy_up_to_the_country(case_store):
 
 
 def test_sources_with_provenance_and_size(case_store):
-    # sources.yaml: six sources, one graph each
+    # the case's sources.yaml: six sources, one graph each; the industry classifications'
+    # sources.yaml: three
     found = {r["g"]: r for r in rows(case_store, "sources")}
-    assert set(found) == {SHINE, MCA, ZJDAILY, NBS, YRD, ZHWIKI}
+    classifications = {TKG[f"source/{name}"]
+                       for name in ("isic-rev4", "nace-rev2", "nace-rev2-isic-rev4")}
+    assert set(found) == {SHINE, MCA, ZJDAILY, NBS, YRD, ZHWIKI} | classifications
     assert {g: r["source"] for g, r in found.items()} == {
         g: TKID[f"source/{str(g).rsplit('/', 1)[1]}"] for g in found}
     # triples per graph, counted from the YAML (see test_source_statements...):
@@ -428,7 +432,10 @@ def test_sources_with_provenance_and_size(case_store):
     assert found[ZHWIKI]["source_type"] == TK.ReferenceWork
     assert found[ZHWIKI]["publisher"] is None
     assert found[NBS]["issued"] == Literal("2018", datatype=xsd("gYear"))
-    assert {text(r["source_file"]) for r in found.values()} == {"shangyu_shanghai"}
+    assert {g: text(r["source_file"]) for g, r in found.items()} == {
+        g: "industry_classifications" if g in classifications else "shangyu_shanghai"
+        for g in found}
+    assert found[TKG["source/isic-rev4"]]["publisher"] == TKID["org/unsd"]
 
 
 def test_events_with_speakers_and_quotations(case_store):
