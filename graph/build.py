@@ -203,7 +203,7 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
         say("compacting the store's indexes")
         store.optimize()
     say("deriving region-level ties")
-    derived = derive(store)
+    derived = derive(store, progress=say)
     say("counting the triples of every graph")
     return Populated(derived, record_graph_sizes(store))
 

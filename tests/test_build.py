@@ -272,3 +272,16 @@ def test_build_removes_what_dead_builds_left_behind(built, tmp_path):
     (tmp_path / f".store.building-{dead}.nq").write_text("", encoding="utf-8")
     build(path, datasets=[CASE])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+def test_derivation_reports_each_rule_with_its_count():
+    from tieskg.graph.derive import derive, rules
+    from tieskg.graph.store import OxigraphStore
+
+    messages: list[str] = []
+    derived = derive(OxigraphStore.in_memory(), progress=messages.append)
+    names = [rule.name for rule in rules()]
+    assert list(derived) == names and len(messages) == len(names)
+    for number, (name, message) in enumerate(zip(names, messages, strict=True), start=1):
+        assert message.startswith(f"derived {derived[name]:,} triples by rule {number} of "
+                                  f"{len(names)}, {name}, in ")
