@@ -226,8 +226,12 @@ def test_ctrl_c_stops_a_bulk_load_at_once_and_keeps_the_previous_store(previous,
                     "2000000", "--seed", "3", "-o", str(big)], check=True, capture_output=True)
     build_cmd = [sys.executable, "-m", "tieskg", "--store", str(path), "build",
                  "--dataset", str(big)]
+    # A job started in the background by a non-interactive shell (as CI may start this
+    # suite) inherits SIGINT ignored, and Python then never raises KeyboardInterrupt; the
+    # build must see Ctrl-C as a user at a terminal sends it.
     process = subprocess.Popen(build_cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+                               text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stdout is not None
     for line in process.stdout:
         if "bulk loading" in line:
