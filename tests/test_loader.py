@@ -38,7 +38,7 @@ def test_every_quad_sits_in_a_source_graph_that_describes_itself(case):
     assert set(case.quads) == {
         TKG[f"source/{name}"]
         for name in ("shine-2023-03-21", "mca-division-codes", "zjdaily-2013-11-05-shaoxing",
-                     "nbs-sei-2018", "yrd-outline-2019", "zhwiki-shangyu")
+                     "yrd-outline-2019", "zhwiki-shangyu")
     }
     for graph, quads in case.quads.items():
         assert all(q[3] == graph for q in quads)
@@ -60,6 +60,20 @@ def test_facts_go_to_the_graph_of_their_source(case):
     wiki = triples_in(case, TKG["source/zhwiki-shangyu"])
     assert (SHANGYU, URIRef("http://www.w3.org/2003/01/geo/wgs84_pos#lat"),
             Literal("30.0189", datatype=XSD.decimal)) in wiki
+
+
+def test_the_case_refers_to_the_sei_classification_of_the_classifications_dataset(case):
+    """SEI 2018 lives in the industry classifications dataset; the case names its IRIs."""
+    quads = list(case.all_quads())
+    assert not {s for s, p, o, _ in quads if p == RDF.type
+                and o in (TK.Industry, TK.IndustryClassification)}
+    targets = {o for s, p, o, _ in quads if p == TK.targetsIndustry and s == SHANGYU}
+    assert targets == {TKID[f"industry/sei-2018/{code}"] for code in ("2", "3", "4.1")}
+    classifications = load_dataset(Path(str(builtin_datasets()[1])))
+    defined = {s for s, p, o, _ in classifications.all_quads()
+               if p == RDF.type and o == TK.Industry}
+    used = {o for _, p, o, _ in quads if p in (TK.targetsIndustry, TK.industry)}
+    assert used and used <= defined
 
 
 def test_observations_keep_unit_scale_and_qualifier(case):

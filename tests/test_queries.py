@@ -404,21 +404,25 @@ def test_region_hierarchy_up_to_the_country(case_store):
 
 
 def test_sources_with_provenance_and_size(case_store):
-    # the case's sources.yaml: six sources, one graph each; the industry classifications'
-    # sources.yaml: three
+    # the case's sources.yaml: five sources, one graph each; the industry classifications'
+    # sources.yaml: seven, among them the SEI 2018 classification (NBS) the case refers to
     found = {r["g"]: r for r in rows(case_store, "sources")}
     classifications = {TKG[f"source/{name}"]
-                       for name in ("isic-rev4", "nace-rev2", "nace-rev2-isic-rev4")}
-    assert set(found) == {SHINE, MCA, ZJDAILY, NBS, YRD, ZHWIKI} | classifications
+                       for name in ("isic-rev4", "nace-rev2", "nace-rev2-isic-rev4",
+                                    "gbt-4754-2017", "nbs-sei-2018", "gbt-4754-2017-isic-rev4",
+                                    "sei-2018-gbt-4754-2017")}
+    assert NBS in classifications
+    assert set(found) == {SHINE, MCA, ZJDAILY, YRD, ZHWIKI} | classifications
     assert {g: r["source"] for g, r in found.items()} == {
         g: TKID[f"source/{str(g).rsplit('/', 1)[1]}"] for g in found}
     # triples per graph, counted from the YAML (see test_source_statements...):
-    # YRD 21; zhwiki 6 (source) + 2 (lat, long) + 4 (graph) = 12; NBS 6 (source) +
-    # 4 (scheme) + 10 industries x 5 + 1 (broader of 4.1) + 4 (NBS) + 4 (graph) = 69;
+    # YRD 21; zhwiki 6 (source) + 2 (lat, long) + 4 (graph) = 12; NBS (industry
+    # classifications' sources.yaml and sei_2018.yaml) 8 (source) + 5 (scheme) + 3 (NBS) +
+    # 49 industries x 5 + 40 (broader of the second-level items) + 4 (graph) = 305;
     # Zhejiang Daily 8 (source) + 7 (Shangyu City) + 2 (valid_from, replaces of 330604)
     # + 3 (publisher) + 4 (graph) = 24
     assert {g: int(found[g]["triples"]) for g in (YRD, ZHWIKI, NBS, ZJDAILY)} == {
-        YRD: 21, ZHWIKI: 12, NBS: 69, ZJDAILY: 24}
+        YRD: 21, ZHWIKI: 12, NBS: 305, ZJDAILY: 24}
     shine = found[SHINE]
     assert shine["source_type"] == TK.NewsArticle
     assert text(shine["url"]) == "https://www.shine.cn/biz/event/2303217554/"
