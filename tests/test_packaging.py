@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -32,8 +33,13 @@ def test_every_package_folder_is_in_the_package_map():
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # Build from a copy without build/: setuptools reuses build/lib, where files deleted
+    # from the source tree linger and would end up in the wheel.
+    source = tmp_path_factory.mktemp("source") / "tieskg"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"))
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation",
-                    "--outdir", str(out), str(ROOT)], check=True, capture_output=True)
+                    "--outdir", str(out), str(source)], check=True, capture_output=True)
     (found,) = out.glob("tieskg-*.whl")
     return found
 
@@ -46,6 +52,8 @@ def test_wheel_contains_ontology_shapes_queries_rules_and_case_data(wheel):
                    "tieskg/ontology/vocabularies.ttl",
                    "tieskg/graph/rules/rd-manufacturing-from-facilities.rq",
                    "tieskg/loaders/data/shangyu_shanghai/sources.yaml",
+                   "tieskg/loaders/data/china_divisions/history.json",
+                   "tieskg/loaders/data/china_townships/sources.yaml",
                    "tieskg/cli.py"):
         assert needed in names
     assert any(n.startswith("tieskg/queries/") and n.endswith(".rq") for n in names)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from tieskg._progress import throttle
 from tieskg.errors import TieskgError, ValidationFailed
+from tieskg.loaders.templates import TEMPLATES
 
 console = Console(log_path=False)
 errors = Console(stderr=True)
@@ -57,22 +58,61 @@ def cli(ctx: click.Context, store: Path | None, debug: bool) -> None:
     ctx.obj = _Context(store, debug)
 
 
+class _DatasetParam(click.ParamType):
+    """A dataset path, or the name of an optional dataset shipped with tieskg."""
+
+    name = "PATH|NAME"
+
+    def convert(self, value, param, ctx) -> Path:
+        from tieskg.loaders import optional_datasets
+
+        shipped = optional_datasets()
+        if value in shipped:
+            return Path(str(shipped[value]))
+        path = Path(value)
+        if not path.exists():
+            self.fail(f"{value!r} is neither an existing file or folder nor the name of an "
+                      f"optional dataset ({', '.join(sorted(shipped))})", param, ctx)
+        return path
+
+
 @cli.command()
-@click.option("--dataset", "datasets", multiple=True,
-              type=click.Path(exists=True, path_type=Path),
-              help="Extra dataset (repeatable): a folder of YAML records, or an RDF file "
-                   "(.nq/.trig keep their graphs; .ttl/.nt go to graph tkg:file/NAME). "
-                   "The built-in founding case is always included.")
+@click.option("--dataset", "datasets", multiple=True, type=_DatasetParam(),
+              help="Extra dataset (repeatable): a folder of YAML records, an RDF file "
+                   "(.nq/.trig keep their graphs; .ttl/.nt go to graph tkg:file/NAME), or "
+                   "the name of an optional dataset shipped with tieskg: china-townships "
+                   "(China's 38,723 township-level divisions). The built-in datasets (the "
+                   "Shangyu-Shanghai case, industry classifications, China's divisions "
+                   "down to county level) are always included.")
+@click.option("--unused-rows", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every source row the built-in reference data could not use as it "
+                   "stands (source, position, reason, detail) to this CSV file.")
+@click.option("--project", type=click.Path(dir_okay=False, path_type=Path),
+              help="Project file listing your data files to load (default: ./tieskg.yaml "
+                   "if it exists; `tieskg load` writes it).")
 @click.pass_obj
-def build(obj: _Context, datasets: tuple[Path, ...]) -> None:
+def build(obj: _Context, datasets: tuple[Path, ...], unused_rows: Path | None,
+          project: Path | None) -> None:
     """Build the graph into the store: load, derive, validate, then swap in atomically.
 
-    On bad input or SHACL violations the previous store stays as it was.
+    On bad input or SHACL violations the previous store stays as it was. Source rows of
+    the reference data that could not be used as they stand are counted by reason.
     """
+    from tieskg.loaders.project import DEFAULT_PROJECT, read_project
+
+    chosen = read_project(project or DEFAULT_PROJECT)
+    if project is not None and not project.exists():
+        raise click.BadParameter(f"{project} does not exist", param_hint="--project")
+    _build_and_report(obj, chosen, datasets, unused_rows)
+
+
+def _build_and_report(obj: _Context, project, datasets: tuple[Path, ...],
+                      unused_rows: Path | None, quarantine: Path | None = None):
+    """Build with the built-in datasets, ``datasets`` and the project's; print the report."""
     from tieskg.graph.build import build as run_build
     from tieskg.loaders import builtin_datasets
 
-    chosen = [*builtin_datasets(), *datasets]
+    chosen = [*builtin_datasets(), *datasets, *project.datasets]
     started = time.perf_counter()
     with console.status("building", spinner="dots") as status:
 
@@ -81,7 +121,8 @@ def build(obj: _Context, datasets: tuple[Path, ...]) -> None:
             console.log(f"{message}", highlight=False)
 
         try:
-            report = run_build(obj.store_path, datasets=chosen, progress=progress)
+            report = run_build(obj.store_path, datasets=chosen, user_loads=project.loads,
+                               progress=progress)
         except ValidationFailed as failure:
             if failure.report is not None:
                 errors.print(failure.report.to_text(), highlight=False, markup=False)
@@ -95,8 +136,140 @@ def build(obj: _Context, datasets: tuple[Path, ...]) -> None:
     console.print(table)
     derived = ", ".join(f"{name}: {n}" for name, n in report.derived.items())
     console.print(f"records read: {report.records}   derived triples: {derived}")
+    _print_unused(report.unused, unused_rows)
+    _print_loads(report.user_loads, quarantine)
     console.print(f"SHACL: [green]conforms[/green], 0 violations   "
                   f"time: {time.perf_counter() - started:.1f} s")
+    return report
+
+
+def _print_loads(loads, quarantine: Path | None) -> None:
+    """Rows read = loaded + quarantined per user file; quarantined rows to a CSV file."""
+    if not loads:
+        return
+    table = Table(title="Your data files")
+    for name in ("file", "as", "graph", "rows read", "loaded", "quarantined"):
+        table.add_column(name, justify="right" if name[0] in "rlq" else "left")
+    for load in loads:
+        request = load.request
+        table.add_row(str(request.path), request.kind, f"tkg:source/{request.name}",
+                      f"{load.rows_read:,}", f"{load.rows_loaded:,}",
+                      f"{load.rows_read - load.rows_loaded:,}")
+    console.print(table)
+    rows = [q for load in loads for q in load.quarantined]
+    if not rows:
+        return
+    for q in rows[:10]:
+        where = f" column {q.column}" if q.column else ""
+        errors.print(f"quarantined: {q.file}:{q.row}{where}: {q.reason}"
+                     + (f" (value {q.value!r})" if q.value else ""), highlight=False,
+                     markup=False)
+    if len(rows) > 10:
+        errors.print(f"... and {len(rows) - 10:,} more", highlight=False)
+    if quarantine is not None:
+        import csv
+        import io
+
+        from tieskg.graph.export import write_atomically
+
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["file", "row", "column", "value", "reason"])
+        writer.writerows([str(q.file), q.row, q.column, q.value, q.reason] for q in rows)
+        write_atomically(quarantine, lambda out: out.write(text.getvalue().encode("utf-8")))
+        console.print(f"{len(rows):,} quarantined rows listed in {quarantine}")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(sorted(TEMPLATES)))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the template here (default: print it).")
+def template(kind: str, output: Path | None) -> None:
+    """Write a CSV template for KIND: the columns, each documented in a # comment line.
+
+    Fill it in (or map your own columns with a mapping file) and load it with
+    `tieskg load FILE --as KIND`.
+    """
+    from tieskg.loaders.templates import template_csv
+
+    text = template_csv(kind)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from tieskg.graph.export import write_atomically
+
+    write_atomically(output, lambda out: out.write(text.encode("utf-8")))
+    console.print(f"wrote {output}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "kind", required=True, type=click.Choice(sorted(TEMPLATES)),
+              help="What the rows are (see `tieskg template KIND`).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML mapping of the template's columns to your file's columns.")
+@click.option("--name", help="The source name: the graph is tkg:source/NAME (default: the "
+                              "file name). Loading the same name again replaces it.")
+@click.option("--strict", is_flag=True, help="Reject the whole file at the first bad row.")
+@click.option("--quarantine", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the quarantined rows (file, row, column, value, reason) here "
+                   "(default: FILE.quarantine.csv when there are any).")
+@click.option("--project", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("tieskg.yaml"), show_default=True,
+              help="The project file to record the load in.")
+@click.pass_obj
+def load(obj: _Context, file: Path, kind: str, mapping: Path | None, name: str | None,
+         strict: bool, quarantine: Path | None, project: Path) -> None:
+    """Load FILE (CSV, TSV, Excel, JSON or YAML) as KIND rows into the store.
+
+    References are resolved against the graph (regions by code or name, industries by
+    code, organizations by credit code or name); a row that cannot be read or resolved is
+    quarantined with its reason, never dropped silently. The load is recorded in the
+    project file and the store rebuilt: it is validated and swapped in only when
+    complete, so a failed load (or --strict on a bad row) leaves the store unchanged.
+    """
+    import re
+
+    from tieskg.loaders.project import read_project
+    from tieskg.loaders.user_data import LoadRequest
+
+    source = name or re.sub(r"[^a-z0-9._-]+", "-", file.stem.lower()).strip("-.") or "data"
+    request = LoadRequest(file.absolute(), kind, source,
+                          mapping.absolute() if mapping else None, strict)
+    updated = read_project(project).with_load(request)
+    report = _build_and_report(obj, updated, (), None,
+                               quarantine or file.with_name(file.name + ".quarantine.csv"))
+    updated.write()
+    console.print(f"recorded in {project}; `tieskg build` loads it again")
+    return report
+
+
+def _print_unused(rows, path: Path | None) -> None:
+    """Count unused source rows by source and reason; write them all to ``path``."""
+    if not rows:
+        return
+    from collections import Counter
+
+    counts = Counter((row.source.name, row.reason) for row in rows)
+    table = Table(title="Source rows not used as they stand (see --unused-rows)")
+    table.add_column("source")
+    table.add_column("reason")
+    table.add_column("rows", justify="right")
+    for (source, reason), count in sorted(counts.items()):
+        table.add_row(source, reason, f"{count:,}")
+    console.print(table)
+    if path is not None:
+        import csv
+        import io
+
+        from tieskg.graph.export import write_atomically
+
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["source", "position", "reason", "detail"])
+        writer.writerows([str(r.source), r.position, r.reason, r.detail] for r in rows)
+        write_atomically(path, lambda out: out.write(text.getvalue().encode("utf-8")))
+        console.print(f"{len(rows):,} unused source rows written to {path}")
 
 
 @cli.command()
