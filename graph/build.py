@@ -233,7 +233,7 @@ def _load_user_file(store: OxigraphStore, request: LoadRequest, say: Progress) -
     from tieskg.loaders.resolve import Resolver
 
     check_request(request)
-    graph = graph_iri("source", request.name)
+    graph = request.graph
     if str(graph) in store.graph_counts():
         raise InputError(f"a source named {request.name!r} is already in the graph; choose "
                          "another name (--name)", path=request.path)

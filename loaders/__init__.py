@@ -12,7 +12,8 @@ from importlib.resources.abc import Traversable
 
 from tieskg.loaders.dataset import LoadedDataset, load_dataset
 
-__all__ = ["LoadedDataset", "builtin_datasets", "load_dataset", "optional_datasets"]
+__all__ = ["LoadedDataset", "builtin_datasets", "load_dataset", "optional_datasets",
+           "tutorial_project"]
 
 
 def builtin_datasets() -> list[Traversable]:
@@ -27,3 +28,9 @@ def optional_datasets() -> dict[str, Traversable]:
     (``tieskg build --dataset china-townships``): China's township-level divisions."""
     return {name.replace("_", "-"): files(__name__) / "data" / name
             for name in ("china_townships",)}
+
+
+def tutorial_project() -> Traversable:
+    """The tutorial's project file (``tieskg build --project tutorial``): made-up tables of
+    every kind, loaded as illustrative data (not real, and marked so)."""
+    return files(__name__) / "data" / "tutorial" / "tieskg.yaml"

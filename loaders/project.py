@@ -10,6 +10,7 @@
         name: my-companies                 # the source: its graph is tkg:source/my-companies
         mapping: companies.mapping.yaml    # optional
         strict: false                      # optional
+        illustrative: false                # optional: made-up data (tksyn:, says so)
 
 Paths are relative to the project file. ``tieskg load`` adds or replaces an entry (by
 name) after a successful build; the file is written to a temporary file and renamed.
@@ -31,7 +32,7 @@ from tieskg.loaders.user_data import LoadRequest
 
 #: The project file ``tieskg build`` and ``tieskg load`` use unless told otherwise.
 DEFAULT_PROJECT = Path("tieskg.yaml")
-_LOAD_KEYS = {"file", "as", "name", "mapping", "strict"}
+_LOAD_KEYS = {"file", "as", "name", "mapping", "strict", "illustrative"}
 
 
 @dataclass
@@ -63,7 +64,8 @@ class Project:
         document["loads"] = [
             {"file": relative(load.path), "as": load.kind, "name": load.name,
              **({"mapping": relative(load.mapping)} if load.mapping else {}),
-             **({"strict": True} if load.strict else {})}
+             **({"strict": True} if load.strict else {}),
+             **({"illustrative": True} if load.illustrative else {})}
             for load in self.loads]
         text = ("# tieskg project: the data files `tieskg build` loads after the built-in "
                 "datasets\n" + yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
@@ -101,7 +103,8 @@ def read_project(path: Path) -> Project:
         loads.append(LoadRequest(base / str(entry["file"]), str(entry["as"]),
                                  str(entry["name"]),
                                  base / str(entry["mapping"]) if entry.get("mapping") else None,
-                                 entry.get("strict") is True))
+                                 entry.get("strict") is True,
+                                 entry.get("illustrative") is True))
     names = [load.name for load in loads]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

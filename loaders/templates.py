@@ -138,7 +138,8 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
                         "(tieskg query sources / docs/ontology.md).",
                         "industrial-output-value", required=True),
                  Column("value", "value", "The number.", "1234.5", required=True),
-                 Column("unit", "unit", "A unit of tieskg's vocabulary.", "yuan",
+                 Column("unit", "unit", "A unit of tieskg's vocabulary (CNY, USD, percent, "
+                        "enterprise).", "CNY",
                         required=True),
                  Column("multiplier", "multiplier", "Power of ten the value is in (8 for "
                         "亿, 4 for 万).", "8", required=True),

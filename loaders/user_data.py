@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from tieskg.errors import InputError
@@ -43,9 +43,12 @@ from tieskg.loaders.kinds import KINDS
 from tieskg.loaders.resolve import check_credit_code
 from tieskg.loaders.tabular import Row, Table, read_table
 from tieskg.loaders.templates import TEMPLATES, Column, Template
-from tieskg.namespaces import TK, TKID, graph_iri
+from tieskg.namespaces import TK, TKID, TKSYN, graph_iri
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+#: Fields of each record kind that take whole numbers (cells are text).
+_INTEGER_FIELDS = {name: {f.key for f in kind.fields if f.kind == "integer"}
+                   for name, kind in KINDS.items()}
 _ID_UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -58,6 +61,18 @@ class LoadRequest:
     name: str
     mapping: Path | None = None
     strict: bool = False
+    #: Made-up data: minted under tksyn:, in graph tkg:illustrative/<name>, saying so.
+    illustrative: bool = False
+
+    @property
+    def graph(self) -> URIRef:
+        """The named graph the load goes into."""
+        return graph_iri("illustrative" if self.illustrative else "source", self.name)
+
+    @property
+    def source(self) -> URIRef:
+        """The IRI of the load's source (the file)."""
+        return (TKSYN if self.illustrative else TKID)[f"source/{self.name}"]
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,7 @@ def load_user_file(request: LoadRequest, lookup: Lookup) -> UserLoad:
         by_row[len(located)] = row.position
         located.append(_Located(KINDS[template.record_kind], record, request.path))
     paths = (request.path, *((request.mapping,) if request.mapping else ()))
-    mapper = _Mapper(request.path, located, paths, illustrative=False)
+    mapper = _Mapper(request.path, located, paths, illustrative=request.illustrative)
     dataset, failed = mapper.run_tolerantly()
     index_of = {id(item): index for index, item in enumerate(located)}
     for item, error in failed:
@@ -179,8 +194,7 @@ def load_user_file(request: LoadRequest, lookup: Lookup) -> UserLoad:
 
 def _count_rows(load: UserLoad) -> None:
     """State rows read, loaded and quarantined on the load's source, in its graph."""
-    graph = graph_iri("source", load.request.name)
-    source = TKID[f"source/{load.request.name}"]
+    graph, source = load.request.graph, load.request.source
     counts = ((TK.rowsRead, load.rows_read), (TK.rowsLoaded, load.rows_loaded),
               (TK.rowsQuarantined, load.rows_read - load.rows_loaded))
     quads = load.dataset.quads.setdefault(graph, [])
@@ -257,6 +271,10 @@ def _record(template: Template, sources: dict[str, str], constants: dict[str, An
                 raise _Rejected(column.name, text, problem)
         if column.resolve:
             values = [lookup(column.resolve, v, column) for v in values]
+        elif column.field in _INTEGER_FIELDS[template.record_kind]:
+            if not re.fullmatch(r"[+-]?[0-9]+", values[0]):
+                raise _Rejected(column.name, values[0], "expected a whole number")
+            values = [int(values[0])]
         key, _, language = column.field.partition(".")
         if language:
             fields.setdefault(key, {})[language] = values[0]

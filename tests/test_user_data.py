@@ -271,3 +271,35 @@ def test_random_malformed_rows_never_crash_and_are_always_accounted_for(base_sto
                    if p == RDF.type and o not in (TK.DataFile, TK.SourceGraph)
                    and isinstance(s, URIRef)}
     assert len(loaded_orgs) <= result.rows_loaded
+
+
+def test_the_tutorial_loads_every_kind_as_illustrative_data(tmp_path):
+    from rdflib.namespace import DCTERMS
+
+    from tieskg.loaders import tutorial_project
+    from tieskg.namespaces import TKSYN
+
+    project = read_project(Path(str(tutorial_project())))
+    assert {load.kind for load in project.loads} == set(TEMPLATES)
+    assert all(load.illustrative for load in project.loads)
+    store = OxigraphStore.in_memory()
+    populated = populate(store, [load_dataset(Path(str(f))) for f in builtin_datasets()],
+                         user_loads=project.loads)
+    for load in populated.user_loads:
+        assert load.rows_read > 0 and load.rows_loaded == load.rows_read, load.quarantined
+        graph = load.request.graph
+        assert str(graph).startswith(str(TKG["illustrative/"]))
+        quads = list(store.quads(graph))
+        subjects = {str(q.subject.value) for q in quads}
+        assert not any(s.startswith(str(TKID)) for s in subjects), "real IRIs in made-up data"
+        notes = store.select("SELECT $g ?d WHERE { GRAPH $g { $g dct:description ?d } }",
+                             bindings={"g": graph}).rows
+        assert any("NOT REAL" in str(row[1]) for row in notes)
+        assert any(s.startswith(str(TKSYN)) for s in subjects)
+    assert DCTERMS.description  # the graphs describe themselves with dct:description
+    # the made-up company's lab in Pudong and plant in Shangyu yield a derived tie
+    rows = store.select("""SELECT $from $to ?tie WHERE { GRAPH ?g {
+        ?tie a tk:RDManufacturingTie ; tk:fromRegion $from ; tk:toRegion $to } }""",
+                        bindings={"from": TKID["region/cn-310115"],
+                                  "to": TKID["region/cn-330604"]}).rows
+    assert rows

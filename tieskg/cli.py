@@ -89,7 +89,8 @@ class _DatasetParam(click.ParamType):
                    "stands (source, position, reason, detail) to this CSV file.")
 @click.option("--project", type=click.Path(dir_okay=False, path_type=Path),
               help="Project file listing your data files to load (default: ./tieskg.yaml "
-                   "if it exists; `tieskg load` writes it).")
+                   "if it exists; `tieskg load` writes it), or `tutorial` for the made-up "
+                   "tutorial tables of every kind (illustrative, not real).")
 @click.pass_obj
 def build(obj: _Context, datasets: tuple[Path, ...], unused_rows: Path | None,
           project: Path | None) -> None:
@@ -98,11 +99,14 @@ def build(obj: _Context, datasets: tuple[Path, ...], unused_rows: Path | None,
     On bad input or SHACL violations the previous store stays as it was. Source rows of
     the reference data that could not be used as they stand are counted by reason.
     """
+    from tieskg.loaders import tutorial_project
     from tieskg.loaders.project import DEFAULT_PROJECT, read_project
 
-    chosen = read_project(project or DEFAULT_PROJECT)
+    if project == Path("tutorial") and not project.exists():
+        project = Path(str(tutorial_project()))
     if project is not None and not project.exists():
         raise click.BadParameter(f"{project} does not exist", param_hint="--project")
+    chosen = read_project(project or DEFAULT_PROJECT)
     _build_and_report(obj, chosen, datasets, unused_rows)
 
 
@@ -152,7 +156,8 @@ def _print_loads(loads, quarantine: Path | None) -> None:
         table.add_column(name, justify="right" if name[0] in "rlq" else "left")
     for load in loads:
         request = load.request
-        table.add_row(str(request.path), request.kind, f"tkg:source/{request.name}",
+        graph = str(request.graph).replace("https://w3id.org/tieskg/graph/", "tkg:")
+        table.add_row(request.path.name, request.kind, graph,
                       f"{load.rows_read:,}", f"{load.rows_loaded:,}",
                       f"{load.rows_read - load.rows_loaded:,}")
     console.print(table)
