@@ -221,29 +221,39 @@ def populate(store: OxigraphStore, datasets: Sequence[LoadedDataset], *,
     if rdf_files and store.path is not None:
         say("compacting the store's indexes")
         store.optimize()
-    loads = [_load_user_file(store, request, say) for request in user_loads]
+    loads = _load_user_files(store, user_loads, say)
     say("deriving region-level ties")
     derived = derive(store, progress=say)
     say("counting the triples of every graph")
     return Populated(derived, record_graph_sizes(store), loads)
 
 
-def _load_user_file(store: OxigraphStore, request: LoadRequest, say: Progress) -> UserLoad:
-    """Load one user file into ``store``, resolving its references against the store."""
+def _load_user_files(store: OxigraphStore, requests: Sequence[LoadRequest], say: Progress
+                     ) -> list[UserLoad]:
+    """Load users' files into ``store`` in order, resolving references against the store.
+
+    The resolver reads the store once, and again only after a load of organizations
+    (whose names and credit codes later files may refer to)."""
     from tieskg.loaders.resolve import Resolver
 
-    check_request(request)
-    graph = request.graph
-    if str(graph) in store.graph_counts():
-        raise InputError(f"a source named {request.name!r} is already in the graph; choose "
-                         "another name (--name)", path=request.path)
-    say(f"loading {request.path.name} as {request.kind}")
-    load = load_user_file(request, resolver_lookup(Resolver.from_store(store)))
-    for name, quads in sorted(load.dataset.quads.items()):
-        store.replace_graph(name, quads)
-    say(f"{request.path.name}: {load.rows_read:,} rows read = {load.rows_loaded:,} loaded + "
-        f"{load.rows_read - load.rows_loaded:,} quarantined")
-    return load
+    loads: list[UserLoad] = []
+    lookup = None
+    for request in requests:
+        check_request(request)
+        if str(request.graph) in store.graph_counts():
+            raise InputError(f"a source named {request.name!r} is already in the graph; "
+                             "choose another name (--name)", path=request.path)
+        say(f"loading {request.path.name} as {request.kind}")
+        lookup = lookup or resolver_lookup(Resolver.from_store(store))
+        load = load_user_file(request, lookup)
+        for name, quads in sorted(load.dataset.quads.items()):
+            store.replace_graph(name, quads)
+        say(f"{request.path.name}: {load.rows_read:,} rows read = {load.rows_loaded:,} "
+            f"loaded + {load.rows_read - load.rows_loaded:,} quarantined")
+        if request.kind == "organizations":
+            lookup = None
+        loads.append(load)
+    return loads
 
 
 _STAGING_PREFIX = ".{}.building-"

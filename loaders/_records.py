@@ -45,7 +45,8 @@ class PackagedRecords:
 
 
 def packaged_record(position: int, fields: dict[str, Any]) -> Record:
-    """A record whose "line" in error messages is its position in the package's list."""
+    """A record made in code, whose "line" in error messages is ``position`` (its place in
+    a package's list, or a row of a user's table)."""
     record = Record(fields)
     record.line = position
     record.key_lines = {}

@@ -37,6 +37,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from tieskg.errors import InputError
+from tieskg.loaders._records import packaged_record
 from tieskg.loaders._yaml import Record, read_yaml
 from tieskg.loaders.dataset import LoadedDataset, Quad, _Located, _Mapper
 from tieskg.loaders.kinds import KINDS
@@ -289,10 +290,7 @@ def _record(template: Template, sources: dict[str, str], constants: dict[str, An
         fields.setdefault("type", "company")
     fields["id"] = _row_id(load_name, fields, cells)
     fields["source"] = load_name
-    record = Record(fields)
-    record.line = row.position
-    record.key_lines = {}
-    return record
+    return packaged_record(row.position, fields)
 
 
 def _row_id(load_name: str, fields: dict[str, Any], cells: dict[str, str]) -> str:
@@ -322,7 +320,4 @@ def _source_record(request: LoadRequest, table: Table) -> _Located:
                                  if request.mapping else "")
                               + f"; {len(table.rows)} rows read."},
     }
-    record = Record(fields)
-    record.line = 0
-    record.key_lines = {}
-    return _Located(KINDS["sources"], record, request.path)
+    return _Located(KINDS["sources"], packaged_record(0, fields), request.path)

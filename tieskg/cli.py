@@ -147,6 +147,20 @@ def _build_and_report(obj: _Context, project, datasets: tuple[Path, ...],
     return report
 
 
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    """Write a CSV report atomically (temporary file, then rename)."""
+    import csv
+    import io
+
+    from tieskg.graph.export import write_atomically
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_atomically(path, lambda out: out.write(text.getvalue().encode("utf-8")))
+
+
 def _print_loads(loads, quarantine: Path | None) -> None:
     """Rows read = loaded + quarantined per user file; quarantined rows to a CSV file."""
     if not loads:
@@ -172,16 +186,8 @@ def _print_loads(loads, quarantine: Path | None) -> None:
     if len(rows) > 10:
         errors.print(f"... and {len(rows) - 10:,} more", highlight=False)
     if quarantine is not None:
-        import csv
-        import io
-
-        from tieskg.graph.export import write_atomically
-
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(["file", "row", "column", "value", "reason"])
-        writer.writerows([str(q.file), q.row, q.column, q.value, q.reason] for q in rows)
-        write_atomically(quarantine, lambda out: out.write(text.getvalue().encode("utf-8")))
+        _write_csv(quarantine, ["file", "row", "column", "value", "reason"],
+                   [[str(q.file), q.row, q.column, q.value, q.reason] for q in rows])
         console.print(f"{len(rows):,} quarantined rows listed in {quarantine}")
 
 
@@ -264,16 +270,8 @@ def _print_unused(rows, path: Path | None) -> None:
         table.add_row(source, reason, f"{count:,}")
     console.print(table)
     if path is not None:
-        import csv
-        import io
-
-        from tieskg.graph.export import write_atomically
-
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(["source", "position", "reason", "detail"])
-        writer.writerows([str(r.source), r.position, r.reason, r.detail] for r in rows)
-        write_atomically(path, lambda out: out.write(text.getvalue().encode("utf-8")))
+        _write_csv(path, ["source", "position", "reason", "detail"],
+                   [[str(r.source), r.position, r.reason, r.detail] for r in rows])
         console.print(f"{len(rows):,} unused source rows written to {path}")
 
 
