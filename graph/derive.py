@@ -1,8 +1,9 @@
 """Derivation rules: SPARQL CONSTRUCT files in ``rules/`` whose results form the derived graph.
 
-Each rule reads the union of all source graphs and writes region-level ties that cite
-their evidence (``tk:evidence``, ``tk:evidenceCount``, ``tk:derivationRule``). The derived
-graph is rebuilt whole from the rules on every build, so it never goes stale.
+Each rule reads the union of all source graphs and writes region-level or industry-level
+ties (tk:RegionalTie, tk:IndustryTie) that cite their evidence (``tk:evidence``,
+``tk:evidenceCount``, ``tk:derivationRule``). The derived graph is rebuilt whole from the
+rules on every build, so it never goes stale.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def derive(store: Store, *, progress: Callable[[str], None] | None = None) -> di
     store.replace_graph(DERIVED_GRAPH, [
         (DERIVED_GRAPH, RDF.type, PROV.Entity, DERIVED_GRAPH),
         (DERIVED_GRAPH, DCTERMS.description, Literal(
-            "Region-level ties derived by tieskg's rules from organization and facility "
-            "evidence in the source graphs; every tie cites its evidence.", lang="en"),
+            "Region-level and industry-level ties derived by tieskg's rules from "
+            "organization and facility evidence in the source graphs; every tie cites "
+            "its evidence.", lang="en"),
          DERIVED_GRAPH),
     ])
     derived: dict[str, int] = {}

@@ -71,6 +71,7 @@ CLASS_SECTIONS: dict[str, tuple[str, ...]] = {
         "Headquarters",
     ),
     "Ties": (
+        "Tie",
         "RegionPairRelation",
         "RegionalTie",
         "RDManufacturingTie",
@@ -78,6 +79,8 @@ CLASS_SECTIONS: dict[str, tuple[str, ...]] = {
         "CooperationTie",
         "TalentFlow",
         "InvestmentTie",
+        "IndustryTie",
+        "IndustrySupplyTie",
         "TravelTime",
         "TieStatus",
         "TravelMode",

@@ -41,7 +41,7 @@ CURIES = {**PREFIXES, "tks": TKS}
 #: Classes no data instantiates directly: only their subclasses.
 ABSTRACT_CLASSES = frozenset(TK[name] for name in (
     "Region", "AdministrativeDivision", "Organization", "Facility",
-    "RegionPairRelation", "RegionalTie", "Source",
+    "RegionPairRelation", "Tie", "RegionalTie", "IndustryTie", "Source",
 ))
 
 #: Parameters that make a shape check something itself (not only through sh:property).
