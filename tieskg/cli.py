@@ -442,6 +442,11 @@ def docs(output: Path, check: bool) -> None:
     console.print(f"wrote {output}")
 
 
+from tieskg._cli_analyze import analyze  # noqa: E402
+
+cli.add_command(analyze)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; user errors print one line, tracebacks only with --debug."""
     args = sys.argv[1:] if argv is None else argv
