@@ -1,0 +1,123 @@
+"""Observations read from the store for the specialization measures: one indicator, one
+year, industries at one level of one classification, as plain records."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import URIRef
+
+from tieskg.errors import TieskgError
+from tieskg.graph.analysis.industries import IndustryTree
+from tieskg.graph.analysis.specialization import Record
+from tieskg.graph.store import Store, internal_query
+from tieskg.namespaces import TKV
+
+#: The indicator measured unless another is asked for.
+DEFAULT_INDICATOR = TKV["indicator/industrial-output-value"]
+
+
+class SpecializationError(TieskgError):
+    """The observations cannot be turned into one region × industry matrix."""
+
+
+@dataclass
+class ObservationMatrix:
+    """What :func:`read_observations` found: records ``(region, industry, value)`` (values
+    times 10 ** multiplier), regions' totals over all industries where observed, labels,
+    the year and unit used, and how many observations were left out and why."""
+
+    records: list[Record]
+    totals: dict[URIRef, float]
+    year: str | None
+    unit: URIRef | None
+    region_names: dict[URIRef, str] = field(default_factory=dict)
+    left_out: Counter[str] = field(default_factory=Counter)
+
+
+def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
+                      year: str | None = None, industry_level: int | None = None,
+                      scheme: str | None = None,
+                      tree: IndustryTree | None = None) -> ObservationMatrix:
+    """The observations of ``indicator`` in ``year`` (default: the latest year with
+    observations by industry), through ``graph/sparql/specialization-observations.rq``.
+
+    With ``industry_level`` (1 = top level) each industry is rolled up to its ancestor at
+    that level; observations above it are left out. ``scheme`` keeps one classification
+    (an id such as ``gbt-4754-2017``). Mixed units, classifications or levels (an industry
+    and one of its ancestors both observed for a region) would count twice and are an
+    error saying which option fixes it.
+    """
+    tree = tree or IndustryTree.from_store(store)
+    rows = store.select(internal_query("specialization-observations"),
+                        bindings={"indicator": indicator}).rows
+    by_industry = [r for r in rows if r[2] is not None]
+    years = sorted({str(r[3])[:4] for r in by_industry})
+    if not years:
+        raise SpecializationError(f"no observations of {indicator} by industry in the store: "
+                                  "load some (`tieskg template observations`) or choose "
+                                  "another --indicator")
+    chosen = year or years[-1]
+    if chosen not in years:
+        raise SpecializationError(f"no observations of {indicator} by industry in {chosen}; "
+                                  f"years with some: {', '.join(years)}")
+    cells: dict[tuple[URIRef, URIRef], float] = defaultdict(float)
+    totals: dict[URIRef, float] = defaultdict(float)
+    names: dict[URIRef, str] = {}
+    units: Counter[URIRef] = Counter()
+    left_out: Counter[str] = Counter()
+    for _obs, area, industry, period, value, unit, multiplier, name_en, name_zh in rows:
+        if str(period)[:4] != chosen:
+            continue
+        names.setdefault(area, str(name_zh or name_en or area))
+        amount = float(Decimal(str(value)).scaleb(int(str(multiplier or 0))))
+        units[unit] += 1
+        if industry is None:
+            totals[area] += amount
+            continue
+        if scheme is not None and tree.industries.get(industry) is not None \
+                and tree.industries[industry].scheme != scheme:
+            left_out[f"not in {scheme}"] += 1
+            continue
+        if industry_level is not None:
+            rolled = tree.at_level(industry, industry_level)
+            if rolled is None:
+                left_out[f"industry above level {industry_level}"] += 1
+                continue
+            industry = rolled
+        cells[area, industry] += amount
+    if len(units) > 1:
+        listed = ", ".join(f"{u} ({n})" for u, n in units.most_common())
+        raise SpecializationError(f"observations of {indicator} in {chosen} come in several "
+                                  f"units ({listed}); load them in one unit")
+    _check_one_scheme(cells, tree, scheme)
+    if industry_level is None:
+        _check_one_level(cells, tree)
+    records = [(area, industry, value) for (area, industry), value in sorted(cells.items())]
+    return ObservationMatrix(records, dict(totals), chosen, next(iter(units), None), names,
+                             left_out)
+
+
+def _check_one_scheme(cells, tree: IndustryTree, scheme: str | None) -> None:
+    schemes = Counter(tree.industries[i].scheme if i in tree.industries else "?"
+                      for _, i in cells)
+    if len(schemes) > 1:
+        raise SpecializationError(
+            f"the observations use several classifications ({', '.join(sorted(schemes))}); "
+            f"choose one with --scheme")
+
+
+def _check_one_level(cells, tree: IndustryTree) -> None:
+    by_region: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for area, industry in cells:
+        by_region[area].add(industry)
+    for area, industries in sorted(by_region.items()):
+        for industry in sorted(industries):
+            above = set(tree.ancestors(industry)[1:]) & industries
+            if above:
+                raise SpecializationError(
+                    f"{area} has observations of both {tree.label(industry)} and "
+                    f"{tree.label(min(above))}, which contains it: choose one level with "
+                    "--industry-level N (1 = top)")
