@@ -97,7 +97,7 @@ def read_evidence(store: Store, region: URIRef) -> list[Evidence]:
     division below it."""
     rows = store.select(internal_query("chain-evidence"), bindings={"region": region}).rows
     evidence = []
-    for thing, kind, type_, industry, place, name_en, name_zh, graph in rows:
+    for _region, thing, kind, type_, industry, place, name_en, name_zh, graph in rows:
         type_name = str(type_).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         evidence.append(Evidence(thing, str(kind), type_name, industry, place,
                                  str(name_zh or name_en or thing), str(graph)))

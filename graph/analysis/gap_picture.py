@@ -11,8 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tieskg.errors import TieskgError
-from tieskg.graph.analysis.chain_gaps import (MISSING, PRESENT_IN_PARTNER, PRESENT_LOCALLY,
-                                              SegmentGap)
+from tieskg.graph.analysis.chain_gaps import (
+    MISSING,
+    PRESENT_IN_PARTNER,
+    PRESENT_LOCALLY,
+    SegmentGap,
+)
 from tieskg.graph.export import write_atomically
 from tieskg.loaders.chains import ChainTemplate
 
@@ -22,9 +26,11 @@ CJK_FONT_PATHS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
 #: Cell colours (colour-blind-safe: Okabe-Ito), by what the cell says.
 COLOURS = {PRESENT_LOCALLY: "#009E73", PRESENT_IN_PARTNER: "#E69F00", MISSING: "#D55E00",
            "partner-has": "#56B4E9", "partner-lacks": "#DDDDDD"}
-LEGEND = {PRESENT_LOCALLY: "present locally 本地已有", PRESENT_IN_PARTNER:
-          "in partner only 合作地区有", MISSING: "missing 缺失 (招商目标)",
-          "partner-has": "partner has it 合作地区有", "partner-lacks": "partner lacks it 合作地区无"}
+LEGEND = {PRESENT_LOCALLY: "present locally 本地已有",
+          PRESENT_IN_PARTNER: "in partner only 合作地区有",
+          MISSING: "missing 缺失 (招商目标)",
+          "partner-has": "partner has it 合作地区有",
+          "partner-lacks": "partner lacks it 合作地区无"}
 
 
 class FontMissing(TieskgError):
@@ -74,10 +80,11 @@ def draw_gap_matrix(chain: ChainTemplate, gaps: Sequence[SegmentGap], region: st
                 axes.text(column + 0.5, row + 0.5, str(count) if count else "—",
                           ha="center", va="center", fontsize=11,
                           color="black" if what == "partner-lacks" else "white",
-                          fontweight="bold")
+                          )
         axes.set_xlim(0, len(columns))
         axes.set_ylim(len(gaps), 0)
-        axes.set_xticks([c + 0.5 for c in range(len(columns))], columns)
+        axes.set_xticks([c + 0.5 for c in range(len(columns))],
+                        [c.replace(" ", "\n", 1) for c in columns])
         axes.xaxis.tick_top()
         axes.set_yticks([r + 0.5 for r in range(len(gaps))],
                         [f"{g.position}. {g.segment.name_zh} {g.segment.name_en}".strip()

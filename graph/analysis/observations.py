@@ -53,6 +53,7 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
     tree = tree or IndustryTree.from_store(store)
     rows = store.select(internal_query("specialization-observations"),
                         bindings={"indicator": indicator}).rows
+    rows = [row[1:] for row in rows]  # the first column is the indicator bound
     by_industry = [r for r in rows if r[2] is not None]
     years = sorted({str(r[3])[:4] for r in by_industry})
     if not years:
@@ -64,7 +65,7 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
         raise SpecializationError(f"no observations of {indicator} by industry in {chosen}; "
                                   f"years with some: {', '.join(years)}")
     cells: dict[tuple[URIRef, URIRef], float] = defaultdict(float)
-    totals: dict[URIRef, float] = defaultdict(float)
+    candidates: dict[URIRef, list[tuple[float, URIRef]]] = defaultdict(list)
     names: dict[URIRef, str] = {}
     units: Counter[URIRef] = Counter()
     left_out: Counter[str] = Counter()
@@ -73,9 +74,8 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
             continue
         names.setdefault(area, str(name_zh or name_en or area))
         amount = float(Decimal(str(value)).scaleb(int(str(multiplier or 0))))
-        units[unit] += 1
         if industry is None:
-            totals[area] += amount
+            candidates[area].append((amount, unit))
             continue
         if scheme is not None and tree.industries.get(industry) is not None \
                 and tree.industries[industry].scheme != scheme:
@@ -87,17 +87,41 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
                 left_out[f"industry above level {industry_level}"] += 1
                 continue
             industry = rolled
+        units[unit] += 1
         cells[area, industry] += amount
     if len(units) > 1:
         listed = ", ".join(f"{u} ({n})" for u, n in units.most_common())
         raise SpecializationError(f"observations of {indicator} in {chosen} come in several "
                                   f"units ({listed}); load them in one unit")
+    unit = next(iter(units), None)
+    totals = _region_totals(cells, candidates, unit, left_out)
     _check_one_scheme(cells, tree, scheme)
     if industry_level is None:
         _check_one_level(cells, tree)
     records = [(area, industry, value) for (area, industry), value in sorted(cells.items())]
-    return ObservationMatrix(records, dict(totals), chosen, next(iter(units), None), names,
-                             left_out)
+    return ObservationMatrix(records, totals, chosen, unit, names, left_out)
+
+
+def _region_totals(cells, candidates: dict[URIRef, list[tuple[float, URIRef]]],
+                   unit: URIRef | None, left_out: Counter[str]) -> dict[URIRef, float]:
+    """Each region's total over all industries, from its observations without industry
+    in ``unit``: the largest where there are several (sources differ), none that is
+    below the sum of the region's industries. Used only when every region has one (else
+    the shares of regions with and without totals would not compare)."""
+    sums: dict[URIRef, float] = defaultdict(float)
+    for (area, _), value in cells.items():
+        sums[area] += value
+    totals = {}
+    for area in sums:
+        values = [v for v, u in candidates.get(area, ()) if u == unit]
+        if values and max(values) >= sums[area]:
+            totals[area] = max(values)
+        elif values:
+            left_out["region total below the sum of its industries"] += 1
+    if totals and len(totals) < len(sums):
+        left_out["region totals (not every region has one)"] += len(totals)
+        return {}
+    return totals
 
 
 def _check_one_scheme(cells, tree: IndustryTree, scheme: str | None) -> None:
