@@ -182,3 +182,12 @@ def test_the_case_has_no_observations_by_industry(case_store):
     """The built-in case has output figures for Shangyu but none by industry."""
     with pytest.raises(SpecializationError, match="by industry"):
         read_observations(case_store)
+
+
+def test_an_area_with_several_names_is_counted_once():
+    store = store_with([("a", "r1", "1.1", "2021", "5", "CNY", 0)])
+    area = TKID["region/r1"]
+    store.replace_graph(TKG["illustrative/names"], [
+        (area, SKOS.prefLabel, Literal(name, lang="en"), TKG["illustrative/names"])
+        for name in ("Shangyu", "Shangyu District")])
+    assert [v for _, _, v in read_observations(store).records] == [5]

@@ -69,9 +69,11 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
     names: dict[URIRef, str] = {}
     units: Counter[URIRef] = Counter()
     left_out: Counter[str] = Counter()
-    for _obs, area, industry, period, value, unit, multiplier, name_en, name_zh in rows:
-        if str(period)[:4] != chosen:
-            continue
+    seen: set[URIRef] = set()
+    for obs, area, industry, period, value, unit, multiplier, name_en, name_zh in rows:
+        if str(period)[:4] != chosen or obs in seen:
+            continue  # an area with several names in a language gives several rows
+        seen.add(obs)
         names.setdefault(area, str(name_zh or name_en or area))
         amount = float(Decimal(str(value)).scaleb(int(str(multiplier or 0))))
         if industry is None:
