@@ -213,6 +213,7 @@ def measure(size: int, repeat: int) -> None:
         evidence = sum(local + other for local, other in counts)
         print(f"| {size:,} | chain gaps: 6 segments, 2 provinces, {evidence:,} evidence "
               f"items | {ours_c:.3f} | {base_c:.3f} | {ours_c / base_c:.2f} |")
+        sys.stdout.flush()
         print(f"(loading {size:,} triples into an in-memory store: {load_seconds:.1f} s)",
               file=sys.stderr)
 
