@@ -10,8 +10,13 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from tieskg.errors import InputError
-from tieskg.graph.analysis.chain_gaps import (MISSING, PRESENT_IN_PARTNER, PRESENT_LOCALLY,
-                                              chain_gaps, read_evidence)
+from tieskg.graph.analysis.chain_gaps import (
+    MISSING,
+    PRESENT_IN_PARTNER,
+    PRESENT_LOCALLY,
+    chain_gaps,
+    read_evidence,
+)
 from tieskg.graph.analysis.industries import IndustryTree
 from tieskg.graph.build import populate
 from tieskg.graph.store import OxigraphStore

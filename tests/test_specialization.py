@@ -8,8 +8,7 @@ from rdflib.namespace import RDF, SKOS, XSD
 
 from tieskg.graph.analysis.industries import IndustryTree
 from tieskg.graph.analysis.observations import SpecializationError, read_observations
-from tieskg.graph.analysis.specialization import (location_quotients,
-                                                  revealed_comparative_advantage)
+from tieskg.graph.analysis.specialization import location_quotients, revealed_comparative_advantage
 from tieskg.graph.build import populate
 from tieskg.graph.store import OxigraphStore
 from tieskg.namespaces import TK, TKG, TKID, TKV

@@ -54,12 +54,13 @@ def _emit(fmt: str, output: Path | None, table: Table, header: list[str],
 
 
 def _region(resolver, text: str, option: str):
-    """A region IRI from a code, name (绍兴市/上虞区) or IRI; one line if it is not one."""
+    """A region's IRI and name from a code, name (绍兴市/上虞区) or IRI."""
     parent, _, name = text.rpartition("/") if "/" in text and ":" not in text else ("", "", text)
     found = resolver.region(name, parent=parent or None)
     if not found.resolved:
         raise click.BadParameter(found.reason or f"unknown region {text!r}", param_hint=option)
-    return found.iri
+    # a candidate's label reads "上虞区 Shangyu District (330604) in 绍兴市"
+    return found.iri, found.candidates[0].label.split(" (")[0]
 
 
 @analyze.command()
@@ -210,10 +211,9 @@ def chain_gaps(obj, chain: str, region: str, partner: str | None, picture: Path 
     tree = IndustryTree.from_store(store)
     template = load_chain(find_template(chain), tree.by_key)
     resolver = Resolver.from_store(store)
-    region_iri = _region(resolver, region, "REGION")
-    partner_iri = _region(resolver, partner, "--partner") if partner else None
-    region_name = resolver._region_label(region_iri).split(" (")[0]
-    partner_name = resolver._region_label(partner_iri).split(" (")[0] if partner_iri else None
+    region_iri, region_name = _region(resolver, region, "REGION")
+    partner_iri, partner_name = (_region(resolver, partner, "--partner") if partner
+                                 else (None, None))
     gaps = run(template, tree.by_key, read_evidence(store, region_iri),
                read_evidence(store, partner_iri) if partner_iri else [],
                ancestors=tree.ancestors)
