@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from tieskg.errors import TieskgError
 from tieskg.graph.analysis.industries import IndustryTree
@@ -51,11 +51,8 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
     error saying which option fixes it.
     """
     tree = tree or IndustryTree.from_store(store)
-    rows = store.select(internal_query("specialization-observations"),
-                        bindings={"indicator": indicator}).rows
-    rows = [row[1:] for row in rows]  # the first column is the indicator bound
-    by_industry = [r for r in rows if r[2] is not None]
-    years = sorted({str(r[3])[:4] for r in by_industry})
+    years = sorted(str(row[1]) for row in store.select(
+        internal_query("specialization-years"), bindings={"indicator": indicator}).rows)
     if not years:
         raise SpecializationError(f"no observations of {indicator} by industry in the store: "
                                   "load some (`tieskg template observations`) or choose "
@@ -64,14 +61,17 @@ def read_observations(store: Store, *, indicator: URIRef = DEFAULT_INDICATOR,
     if chosen not in years:
         raise SpecializationError(f"no observations of {indicator} by industry in {chosen}; "
                                   f"years with some: {', '.join(years)}")
+    rows = store.select(internal_query("specialization-observations"),
+                        bindings={"indicator": indicator, "year": Literal(chosen)}).rows
+    rows = [row[2:] for row in rows]  # the first columns are the parameters bound
     cells: dict[tuple[URIRef, URIRef], float] = defaultdict(float)
     candidates: dict[URIRef, list[tuple[float, URIRef]]] = defaultdict(list)
     names: dict[URIRef, str] = {}
     units: Counter[URIRef] = Counter()
     left_out: Counter[str] = Counter()
     seen: set[URIRef] = set()
-    for obs, area, industry, period, value, unit, multiplier, name_en, name_zh in rows:
-        if str(period)[:4] != chosen or obs in seen:
+    for obs, area, industry, _period, value, unit, multiplier, name_en, name_zh in rows:
+        if obs in seen:
             continue  # an area with several names in a language gives several rows
         seen.add(obs)
         names.setdefault(area, str(name_zh or name_en or area))
