@@ -82,6 +82,7 @@ def load_chain(path: Path, industries: Mapping[str, URIRef] | None = None) -> Ch
         raise InputError("a chain template has one top-level key, `chain:`, holding id, "
                          "name and segments", path=path, line=getattr(data, "line", None))
     chain_id = _identifier(chain, "id", path, "the chain")
+    _known_keys(chain, {"id", "name", "segments", "description"}, path, "the chain")
     zh, en = _names(chain, path, "the chain")
     raw = chain.get("segments")
     if not isinstance(raw, list) or not raw:
@@ -106,6 +107,7 @@ def _segment(item: Record, position: int, path: Path,
              industries: Mapping[str, URIRef] | None) -> Segment:
     seg_id = _identifier(item, "id", path, f"segment {position}")
     what = f"segment {seg_id!r}"
+    _known_keys(item, {"id", "name", "industries", "source", "judgement", "note"}, path, what)
     zh, en = _names(item, path, what)
     codes = item.get("industries")
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
@@ -158,4 +160,14 @@ def _names(record: Record, path: Path, what: str) -> tuple[str, str]:
     if not isinstance(name, Record) or not (name.get("zh") or name.get("en")):
         raise InputError(f"{what}: `name:` needs zh and/or en, e.g. {{zh: 医疗器械, en: "
                          "Medical devices}", path=path, line=record.line_of("name"))
+    _known_keys(name, {"zh", "en"}, path, f"{what}'s name",
+                hint=" (quote a name that holds a comma)")
     return str(name.get("zh") or ""), str(name.get("en") or "")
+
+
+def _known_keys(record: Record, known: set[str], path: Path, what: str, hint: str = "") -> None:
+    unknown = sorted(str(k) for k in record if k not in known)
+    if unknown:
+        raise InputError(f"{what}: unknown key(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(known))}{hint}", path=path,
+                         line=record.line_of(unknown[0]))

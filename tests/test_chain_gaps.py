@@ -170,6 +170,9 @@ def _bad(tmp_path, old: str, new: str) -> Path:
     ("id: parts", "id: Parts!", "segment 2: `id:` must be lower-case letters", 9),
     ("name: {en: Parts}", "name: Parts", "segment 'parts': `name:` needs zh and/or en", 10),
     ("chain:", "chains:", "one top-level key, `chain:`", 1),
+    ("name: {en: Parts}", "name: {en: Parts, rods and bars}",
+     "segment 'parts''s name: unknown key(s) rods and bars; known: en, zh (quote a name", 10),
+    ("judgement: project", "judgment: project", "segment 'raw': unknown key(s) judgment", 8),
 ])
 def test_bad_templates_name_file_line_segment_and_reason(store, tmp_path, old, new, message,
                                                          line):
