@@ -193,3 +193,25 @@ def test_shipped_templates_use_loaded_codes_and_say_where_they_come_from(case_st
         assert len(chain.segments) >= 4, path
         assert all(s.source or s.provenance == "project's own judgement"
                    for s in chain.segments)
+
+
+def test_the_picture_without_a_cjk_font_says_what_to_install(monkeypatch, template, tmp_path):
+    from tieskg.graph.analysis import gap_picture
+
+    monkeypatch.setattr(gap_picture, "CJK_FONT_PATHS", (tmp_path / "no-such-font.ttc",))
+    chain = load_chain(template)
+    with pytest.raises(gap_picture.FontMissing, match="apt-get install -y fonts-wqy-microhei"):
+        gap_picture.draw_gap_matrix(chain, chain_gaps(chain, {}, []), "A", None,
+                                    tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_the_picture_without_a_partner(template, tmp_path):
+    from matplotlib import image
+
+    from tieskg.graph.analysis.gap_picture import draw_gap_matrix
+
+    chain = load_chain(template)
+    draw_gap_matrix(chain, chain_gaps(chain, {}, []), "上虞区 Shangyu", None, tmp_path / "x.png")
+    height, width, _ = image.imread(str(tmp_path / "x.png")).shape
+    assert height > 300 and width > 500
