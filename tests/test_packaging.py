@@ -54,7 +54,8 @@ def test_wheel_contains_ontology_shapes_queries_rules_and_case_data(wheel):
                    "tieskg/loaders/data/shangyu_shanghai/sources.yaml",
                    "tieskg/loaders/data/china_divisions/history.json",
                    "tieskg/loaders/data/china_townships/sources.yaml",
-                   "tieskg/cli.py"):
+                   "tieskg/server/static/index.html", "tieskg/server/static/app.js",
+                   "tieskg/server/static/style.css", "tieskg/cli.py"):
         assert needed in names
     assert any(n.startswith("tieskg/queries/") and n.endswith(".rq") for n in names)
 
