@@ -23,8 +23,8 @@ from tieskg.queries.runner import LibraryQuery, bind, list_queries
 from tieskg.server.description import service_description
 from tieskg.server.negotiate import GRAPH_TYPES, RESULT_TYPES, choose
 from tieskg.server.results import Job, Reply
-from tieskg.server.safety import Refused, check_query, check_update
-from tieskg.server.workers import QueryTimeout, WorkerPool
+from tieskg.server.safety import query_form_of
+from tieskg.server.workers import QueryTimeout, WorkerPool, WorkersBusy
 
 _STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 _PAGE_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
@@ -127,7 +127,7 @@ class Endpoint:
 
     async def _query(self, request: Request, params: list[tuple[str, str]]) -> Response:
         text = self._single(params, "query")
-        form = check_query(text)
+        form = query_form_of(text)
         return await self._run(request, Job(
             text, default_graph=tuple(v for k, v in params if k == "default-graph-uri"),
             named_graphs=tuple(v for k, v in params if k == "named-graph-uri"),
@@ -143,7 +143,6 @@ class Endpoint:
             raise Problem(401, "updates need the update token: send the header "
                                "'Authorization: Bearer TOKEN'", {"WWW-Authenticate": "Bearer"})
         text = self._single(params, "update")
-        check_update(text)
         return self._answer(await self._work(Job(text, update=True)))
 
     async def _run(self, request: Request, job: Job, form: str) -> Response:
@@ -154,12 +153,15 @@ class Endpoint:
                                f"{request.headers.get('accept')!r}; acceptable: "
                                f"{', '.join(offered)}")
         job = Job(job.sparql, media, offered[media], job.bindings, job.max_rows,
-                  job.default_graph, job.named_graphs)
+                  job.default_graph, job.named_graphs, check=job.check)
         return self._answer(await self._work(job))
 
     async def _work(self, job: Job) -> Reply:
         try:
             return await self.pool.run(job)
+        except WorkersBusy:
+            raise Problem(503, f"every query worker stayed busy for {self.config.timeout:g} "
+                               "s; try again later") from None
         except QueryTimeout:
             raise Problem(503, f"the query ran longer than the {self.config.timeout:g} s "
                                "limit and was stopped; narrow it (LIMIT, more specific "
@@ -205,7 +207,8 @@ class Endpoint:
                 raise Problem(400, f"parameter {name!r} given twice")
             values[name] = value
         bindings = bind(query, values)
-        job = Job(query.sparql, bindings=bindings, max_rows=self.config.max_rows)
+        job = Job(query.sparql, bindings=bindings, max_rows=self.config.max_rows,
+                  check=False)
         return await self._run(request, job, query.form)
 
     # -- description and page ------------------------------------------------------
@@ -263,5 +266,4 @@ def create_app(config: ServeConfig, pool: WorkerPool) -> Starlette:
         Route("/static/{name}", endpoint.static, methods=["GET"]),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                     exception_handlers={Problem: _problem, QueryError: _query_error,
-                                         Refused: _query_error})
+                     exception_handlers={Problem: _problem, QueryError: _query_error})

@@ -23,6 +23,7 @@ from tieskg.graph.store import OxigraphStore, SelectResult
 from tieskg.graph.terms import to_rdflib
 from tieskg.namespaces import PREFIXES
 from tieskg.queries.runner import format_result
+from tieskg.server.safety import refuse_remote
 
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                 "json-ld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
@@ -40,6 +41,8 @@ class Job:
     default_graph: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     update: bool = False
+    #: parse first and refuse SERVICE and LOAD (not needed for library queries)
+    check: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def _text(status: int, message: str) -> Reply:
 def execute(store: OxigraphStore, job: Job) -> Reply:
     """Run ``job`` on ``store``; errors become 400 (the request's fault) or 500."""
     try:
+        if job.check:
+            refuse_remote(job.sparql, update=job.update)
         if job.update:
             store.update(job.sparql)
             return Reply(204, "text/plain", b"")

@@ -6,9 +6,12 @@ for ``SERVICE`` patterns (which would make the server fetch from other hosts) an
 parse a text that Oxigraph might accept, the text is refused if either keyword
 occurs in it outside strings, IRIs and comments (a conservative fallback).
 
->>> check_query("SELECT * WHERE { ?s ?p ?o }")
+:func:`query_form_of` is lexical and cheap (the HTTP layer uses it to negotiate);
+:func:`refuse_remote` parses, and runs in the worker process, under the query timeout.
+
+>>> query_form_of("SELECT * WHERE { ?s ?p ?o }")
 'SELECT'
->>> check_query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+>>> refuse_remote("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
 tieskg.server.safety.Refused: SERVICE is refused: ...
@@ -70,13 +73,9 @@ def _check_words(text: str) -> None:
             raise Refused(message)
 
 
-def check_query(text: str) -> str:
-    """The form of query ``text`` (SELECT, ASK, CONSTRUCT, DESCRIBE); :class:`Refused`
-    if it uses SERVICE, :class:`QueryError` if it is no query."""
-    try:
-        _check_tree(parseQuery(text))
-    except ParseException:
-        _check_words(text)
+def query_form_of(text: str) -> str:
+    """The form of query ``text`` (SELECT, ASK, CONSTRUCT, DESCRIBE); :class:`QueryError`
+    if it is no query (an update sent as a query, say)."""
     form = query_form(text)
     if form not in FORMS:
         hint = " (send updates as update=..., by POST)" if form in _UPDATE_WORDS else ""
@@ -89,9 +88,10 @@ _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", 
                  "ADD", "WITH"}
 
 
-def check_update(text: str) -> None:
-    """:class:`Refused` if update ``text`` uses LOAD or SERVICE."""
+def refuse_remote(text: str, *, update: bool = False) -> None:
+    """:class:`Refused` if query (or, with ``update``, update) ``text`` uses SERVICE or
+    LOAD."""
     try:
-        _check_tree(parseUpdate(text))
+        _check_tree(parseUpdate(text) if update else parseQuery(text))
     except ParseException:
         _check_words(text)

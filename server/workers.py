@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -22,6 +23,10 @@ _CONTEXT = mp.get_context("spawn")  # no fork of a process that runs an event lo
 
 class QueryTimeout(Exception):
     """A job ran longer than the timeout; its worker was killed."""
+
+
+class WorkersBusy(Exception):
+    """No worker became free within the timeout."""
 
 
 def _main(connection: Connection, store_path: str, writable: bool) -> None:
@@ -99,7 +104,10 @@ class WorkerPool:
             for worker in self._workers:
                 self._idle.put_nowait(worker)
         loop = asyncio.get_running_loop()
-        worker = await self._idle.get()
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), self.timeout)
+        except TimeoutError:
+            raise WorkersBusy from None
         try:
             reply = await loop.run_in_executor(self._threads, worker.call, job, self.timeout)
         except BaseException:  # timeout, a dead worker, or cancelled while it works
@@ -115,8 +123,17 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
 
         async def respawn() -> None:
-            fresh = await loop.run_in_executor(
-                self._threads, Worker, self.store_path, self.writable)
+            delay = 1.0
+            while True:
+                try:
+                    fresh = await loop.run_in_executor(
+                        self._threads, Worker, self.store_path, self.writable)
+                    break
+                except Exception as exc:  # e.g. the store was removed: say so, try again
+                    print(f"tieskg serve: cannot start a query worker ({exc}); "
+                          f"trying again in {delay:g} s", file=sys.stderr, flush=True)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 60)
             self._workers.append(fresh)
             assert self._idle is not None
             self._idle.put_nowait(fresh)
