@@ -20,6 +20,7 @@ tieskg.server.safety.Refused: SERVICE is refused: ...
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from pyparsing import ParseException
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -90,8 +91,14 @@ _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", 
 
 def refuse_remote(text: str, *, update: bool = False) -> None:
     """:class:`Refused` if query (or, with ``update``, update) ``text`` uses SERVICE or
-    LOAD."""
+    LOAD. Texts that passed are remembered (parsing takes milliseconds)."""
+    _passes(text, update)
+
+
+@lru_cache(maxsize=512)
+def _passes(text: str, update: bool) -> bool:
     try:
         _check_tree(parseUpdate(text) if update else parseQuery(text))
     except ParseException:
         _check_words(text)
+    return True

@@ -222,6 +222,19 @@ def test_row_cap_truncates_and_says_so(url):
     assert len(Graph().parse(data=triples.text, format="nt")) == MAX_ROWS
 
 
+def test_keep_alive_requests_are_not_held_back(url):
+    """Without TCP_NODELAY each answer on a kept-alive connection waited about 40 ms
+    (Nagle's algorithm against the client's delayed ACK)."""
+    with httpx.Client() as client:
+        client.get(f"{url}/static/style.css")
+        times = []
+        for _ in range(21):
+            started = time.perf_counter()
+            client.get(f"{url}/static/style.css").raise_for_status()
+            times.append(time.perf_counter() - started)
+    assert sorted(times)[10] < 0.025
+
+
 def test_a_result_under_the_cap_is_not_marked(url):
     response = httpx.get(f"{url}/sparql", params={"query": SELECT})
     assert "x-tieskg-truncated" not in response.headers
