@@ -26,6 +26,22 @@ from tieskg.loaders import builtin_datasets, load_dataset
 
 _SERVING = re.compile(r"serving .* at (http://127\.0\.0\.1:\d+)/")
 
+#: The process id of each running server, by base URL.
+PIDS: dict[str, int] = {}
+
+
+def child_pids(pid: int) -> set[int]:
+    """The ids of the live child processes of ``pid`` (from /proc)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            children.add(int(stat.parent.name))
+    return children
+
 
 def build_small_store(path: Path) -> Path:
     """An on-disk store with the ontology, vocabularies and the founding case (about
@@ -60,7 +76,9 @@ def running_server(store: Path, *options: str, log: Path) -> Iterator[str]:
         process = subprocess.Popen(tieskg_command(store, "serve", "--port", "0", *options),
                                    stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
-        yield _wait_ready(process, log)
+        base = _wait_ready(process, log)
+        PIDS[base] = process.pid
+        yield base
     finally:
         process.terminate()
         try:

@@ -14,7 +14,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import Namespace
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from rdflib.query import Result
-from serving import build_small_store, copy_store, running_server, tieskg_command
+from serving import (
+    PIDS,
+    build_small_store,
+    child_pids,
+    copy_store,
+    running_server,
+    tieskg_command,
+)
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from tieskg.graph.store import OxigraphStore
@@ -193,6 +200,8 @@ def test_updates_are_refused_403_when_read_only(url, how):
 
 
 def test_timeout_kills_the_query_and_the_server_answers_the_next(url):
+    workers_before = child_pids(PIDS[url])
+    assert len(workers_before) >= 2
     started = time.monotonic()
     response = httpx.post(f"{url}/sparql", data={"query": CROSS_PRODUCT}, timeout=60)
     elapsed = time.monotonic() - started
@@ -203,6 +212,21 @@ def test_timeout_kills_the_query_and_the_server_answers_the_next(url):
     for _ in range(4):
         assert len(_json_rows(httpx.get(f"{url}/sparql", params={"query": SELECT},
                                         timeout=60))) == 7
+    # the worker that ran it is gone (the work really stopped), and one took its place
+    workers_after = child_pids(PIDS[url])
+    killed = workers_before - workers_after
+    assert len(killed) == 1
+    assert not any(Path(f"/proc/{pid}").exists() for pid in killed)
+    assert len(workers_after) == len(workers_before)
+
+
+@pytest.mark.parametrize(("query", "reason"), [
+    ("DROP ALL", "send updates as update="), ("", "not a SPARQL query"),
+    ("PREFIX x: <urn:x#> INSERT DATA { x:a x:b x:c }", "send updates as update=")])
+def test_an_update_or_nothing_sent_as_a_query_is_400(url, query, reason):
+    response = httpx.get(f"{url}/sparql", params={"query": query})
+    assert response.status_code == 400
+    assert reason in response.text
 
 
 def test_row_cap_truncates_and_says_so(url):
