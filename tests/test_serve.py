@@ -501,6 +501,13 @@ def test_serve_on_a_taken_port_is_one_line_exit_2(url, store):
     assert "Traceback" not in run.stderr
 
 
+def test_a_short_update_token_is_refused(store):
+    run = subprocess.run(tieskg_command(store, "serve", "--port", "0", "--update-token",
+                                        "secret"), capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "--update-token is too short" in run.stderr
+
+
 def test_serve_help_names_the_safe_defaults():
     run = subprocess.run(tieskg_command(Path("."), "serve", "--help"), capture_output=True,
                          text=True, timeout=60)
