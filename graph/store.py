@@ -137,16 +137,43 @@ class OxigraphStore(Store):
         return json.loads((self.path / MARKER).read_text(encoding="utf-8"))
 
     # -- queries -----------------------------------------------------------------
-    def _query(self, sparql: str, bindings: Mapping[str, Node] | None):
+    def _query(self, sparql: str, bindings: Mapping[str, Node] | None, **dataset):
         substitutions = {ox.Variable(name): to_oxigraph(value)
                          for name, value in (bindings or {}).items()}
+        union = not dataset.get("default_graph")
         try:
-            return self._store.query(sparql, use_default_graph_as_union=True,
-                                     prefixes=PREFIXES, substitutions=substitutions)
+            return self._store.query(sparql, use_default_graph_as_union=union,
+                                     prefixes=PREFIXES, substitutions=substitutions,
+                                     **dataset)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"the store failed while querying: {exc}") from exc
+
+    def stream(self, sparql: str, *, bindings: Mapping[str, Node] | None = None,
+               default_graph: list[URIRef] | None = None,
+               named_graphs: list[URIRef] | None = None
+               ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run a query of any form; Oxigraph's own lazy result, for callers that read
+        only part of it or serialize it themselves (the SPARQL endpoint). By default the
+        default graph is the union of all named graphs; ``default_graph`` and
+        ``named_graphs`` (graph IRIs) set the dataset as the SPARQL protocol's
+        ``default-graph-uri`` and ``named-graph-uri`` do."""
+        dataset: dict = {}
+        if default_graph:
+            dataset["default_graph"] = [ox.NamedNode(str(g)) for g in default_graph]
+        if named_graphs:
+            dataset["named_graphs"] = [ox.NamedNode(str(g)) for g in named_graphs]
+        return self._query(sparql, bindings, **dataset)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (on a store opened with ``read_only=False``)."""
+        try:
+            self._store.update(sparql, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed while updating: {exc}") from exc
 
     def select(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> SelectResult:
         result = self._query(sparql, bindings)

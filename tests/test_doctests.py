@@ -13,7 +13,8 @@ import pkgutil
 
 import pytest
 
-PACKAGES = ("tieskg", "tieskg.ontology", "tieskg.graph", "tieskg.queries", "tieskg.loaders")
+PACKAGES = ("tieskg", "tieskg.ontology", "tieskg.graph", "tieskg.queries", "tieskg.loaders",
+            "tieskg.server")
 
 
 def _missing(error: ModuleNotFoundError, name: str) -> bool:

@@ -56,7 +56,8 @@ def test_wheel_contains_ontology_shapes_queries_rules_and_case_data(wheel):
                    "tieskg/loaders/data/china_townships/sources.yaml",
                    "tieskg/loaders/data/chains/biomedicine.yaml",
                    "tieskg/graph/sparql/chain-evidence.rq",
-                   "tieskg/cli.py"):
+                   "tieskg/server/static/index.html", "tieskg/server/static/app.js",
+                   "tieskg/server/static/style.css", "tieskg/cli.py"):
         assert needed in names
     assert any(n.startswith("tieskg/queries/") and n.endswith(".rq") for n in names)
 

@@ -445,6 +445,9 @@ def docs(output: Path, check: bool) -> None:
 from tieskg._cli_analyze import analyze  # noqa: E402
 
 cli.add_command(analyze)
+from tieskg._cli_serve import serve  # noqa: E402
+
+cli.add_command(serve)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,10 @@ class QueryError(TieskgError):
     """A query cannot be found, parsed, bound or run."""
 
 
+class ServeError(TieskgError):
+    """The SPARQL endpoint cannot start (port in use, no store, bad option)."""
+
+
 class ValidationFailed(TieskgError):
     """The graph does not conform to the shapes (exit code 1, as pySHACL's CLI).
 
