@@ -19,10 +19,10 @@ No attribute is ever None (GraphML and GEXF cannot write it): unknown ones are l
 >>> from tieskg.graph.store import OxigraphStore
 >>> import pyoxigraph as ox
 >>> store = OxigraphStore.in_memory()
->>> store.load(b'''@prefix tk: <https://w3id.org/tieskg/ontology#> .
+>>> store.load('''@prefix tk: <https://w3id.org/tieskg/ontology#> .
 ... @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 ... <urn:t1> a tk:SupplyTie ; tk:supplier <urn:a> ; tk:customer <urn:b> .
-... <urn:a> skos:prefLabel "甲公司"@zh .''', format=ox.RdfFormat.TURTLE,
+... <urn:a> skos:prefLabel "甲公司"@zh .'''.encode(), format=ox.RdfFormat.TURTLE,
 ...            graph=URIRef("urn:g"))
 >>> g = org_supply(store)
 >>> list(g.edges(data="weight")), g.nodes["urn:a"]["label"]
