@@ -1,0 +1,197 @@
+"""PNG pictures of networks (matplotlib, Agg): a region's ties and an organization's
+supply neighbourhood, with Chinese names drawn in WenQuanYi Micro Hei.
+
+The font comes from Debian's ``fonts-wqy-microhei`` (found by path); without it the
+pictures are refused rather than drawn with boxes for every Chinese character.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import networkx as nx
+
+from tieskg.errors import TieskgError
+
+#: Where Debian's fonts-wqy-microhei puts the font, and what to search for elsewhere.
+CJK_FONT_PATHS = (Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),)
+CJK_FONT_FILE = "wqy-microhei.ttc"
+
+#: Colours of the kinds of regional ties (colour-blind-safe Okabe-Ito palette).
+KIND_COLOURS = {
+    "supply": "#0072B2",
+    "rd-manufacturing": "#D55E00",
+    "cooperation": "#009E73",
+    "talent-flow": "#CC79A7",
+    "investment": "#E69F00",
+}
+
+
+class FontMissing(TieskgError):
+    """The CJK font the pictures need is not installed."""
+
+
+def cjk_font() -> Path:
+    """The WenQuanYi Micro Hei font file, or :class:`FontMissing` saying how to get it."""
+    from matplotlib import font_manager
+
+    for path in CJK_FONT_PATHS:
+        if path.is_file():
+            return path
+    for name in font_manager.findSystemFonts():
+        if Path(name).name.lower() == CJK_FONT_FILE:
+            return Path(name)
+    raise FontMissing("no CJK font for Chinese names: install Debian's fonts-wqy-microhei "
+                      "(apt-get install fonts-wqy-microhei), then run the command again")
+
+
+def _pyplot():
+    """pyplot on the Agg backend with the CJK font first in the font list."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    path = cjk_font()
+    font_manager.fontManager.addfont(str(path))
+    name = font_manager.FontProperties(fname=str(path)).get_name()
+    plt.rcParams["font.family"] = [name, "DejaVu Sans"]
+    plt.rcParams["axes.unicode_minus"] = False
+    return plt
+
+
+def two_line_label(data: dict, width: int = 22) -> str:
+    """Chinese name over English name (shortened to ``width`` characters), or the label.
+
+    >>> two_line_label({"label": "上虞区", "label_zh": "上虞区", "label_en": "Shangyu District"})
+    '上虞区\\nShangyu District'
+    >>> two_line_label({"label": "x", "label_en": "A very long English name of a company"}, 12)
+    'A very long…'
+    """
+    zh, en = data.get("label_zh"), data.get("label_en")
+    if en and len(en) > width:
+        en = en[:width - 1].rstrip() + "…"
+    if zh and en:
+        return f"{zh}\n{en}"
+    return zh or en or data.get("label", "")
+
+
+def region_ties_picture(graph: nx.MultiDiGraph, region: str, output: Path, *,
+                        title: str | None = None) -> None:
+    """The ties of ``region`` (a node of the region-ties network) to its partner regions:
+    the region in the middle, partners around it, one arrow per kind of tie and
+    direction, as wide as its weight, coloured by kind, labelled with the weight."""
+    plt = _pyplot()
+    from matplotlib.lines import Line2D
+
+    partners = sorted({n for n in nx.all_neighbors(graph, region) if n != region},
+                      key=lambda n: graph.nodes[n].get("label", n))
+    positions = {region: (0.0, 0.0)}
+    for i, node in enumerate(partners):
+        angle = math.pi / 2 - 2 * math.pi * i / max(len(partners), 1)
+        positions[node] = (math.cos(angle), math.sin(angle))
+    edges = [(u, v, key, data) for u, v, key, data in graph.edges(keys=True, data=True)
+             if region in (u, v) and u != v]
+    heaviest = max((data.get("weight", 1) for *_, data in edges), default=1)
+    kinds = sorted({key for _, _, key, _ in edges}, key=list(KIND_COLOURS).index)
+    fig, ax = plt.subplots(figsize=(10, 8), dpi=120)
+    for u, v, key, data in edges:
+        # parallel ties fan out: each kind and direction gets its own curvature
+        offset = kinds.index(key) - (len(kinds) - 1) / 2
+        rad = 0.12 + 0.12 * offset if u == region else -0.12 - 0.12 * offset
+        weight = data.get("weight", 1)
+        ax.annotate("", xy=positions[v], xytext=positions[u],
+                    arrowprops={"arrowstyle": "-|>", "mutation_scale": 18,
+                                "color": KIND_COLOURS.get(key, "grey"),
+                                "lw": 1.5 + 5 * weight / heaviest, "alpha": 0.85,
+                                "shrinkA": 38, "shrinkB": 38,
+                                "connectionstyle": f"arc3,rad={rad}"})
+        (x1, y1), (x2, y2) = positions[u], positions[v]
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        nx_, ny_ = -(y2 - y1), x2 - x1
+        ax.text(mx + rad * nx_ * 0.5, my + rad * ny_ * 0.5, f"{weight:g}", fontsize=10,
+                ha="center", va="center", color=KIND_COLOURS.get(key, "grey"),
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+    for node, (x, y) in positions.items():
+        centre = node == region
+        ax.text(x, y, two_line_label(graph.nodes[node]), ha="center", va="center",
+                fontsize=14 if centre else 12, fontweight="bold" if centre else "normal",
+                bbox={"boxstyle": "round,pad=0.45", "ec": "#333333",
+                      "fc": "#FFF3C4" if centre else "#F2F2F2"}, zorder=3)
+    ax.legend(handles=[Line2D([0], [0], color=KIND_COLOURS.get(k, "grey"), lw=3, label=k)
+                       for k in kinds], title="kind of tie (label: weight)", loc="lower left",
+              bbox_to_anchor=(1.0, 0.0), fontsize=11, title_fontsize=11, frameon=False)
+    label = graph.nodes[region].get("label", region)
+    ax.set_title(title or f"Ties of {label} ({len(partners)} partner regions)", fontsize=15)
+    _finish(plt, fig, ax, output, pad=1.35)
+
+
+def supply_neighbourhood_picture(sub: nx.DiGraph, centre: str, output: Path, *,
+                                 per_layer: int = 12, title: str | None = None) -> None:
+    """An organization's supply neighbourhood (from
+    :func:`tieskg.graph.analysis.reach.neighbourhood`): suppliers in columns to the
+    left, customers to the right, the organization in the middle; at most ``per_layer``
+    per column (the most strongly tied), the rest counted in a note."""
+    plt = _pyplot()
+    columns: dict[int, list[str]] = {}
+    for node, layer in sub.nodes(data="layer"):
+        columns.setdefault(layer, []).append(node)
+    hidden = 0
+    for layer, nodes in columns.items():
+        nodes.sort(key=lambda n: (-sub.degree(n, weight="weight"), sub.nodes[n].get("label", n)))
+        hidden += max(len(nodes) - per_layer, 0)
+        columns[layer] = sorted(nodes[:per_layer], key=lambda n: sub.nodes[n].get("label", n))
+    shown = [n for nodes in columns.values() for n in nodes]
+    positions = {}
+    tallest = max(len(nodes) for nodes in columns.values())
+    for layer, nodes in columns.items():
+        for i, node in enumerate(nodes):
+            positions[node] = (layer * 3.2, (len(nodes) - 1) / 2 - i)
+    width = 3.2 * (max(columns) - min(columns)) + 4
+    fig, ax = plt.subplots(figsize=(max(9.0, width * 1.5), max(4.5, tallest * 0.9 + 1.5)),
+                           dpi=120)
+    drawn = sub.subgraph(shown)
+    heaviest = max((w for *_, w in drawn.edges(data="weight", default=1)), default=1)
+    for u, v, weight in drawn.edges(data="weight", default=1):
+        ax.annotate("", xy=positions[v], xytext=positions[u],
+                    arrowprops={"arrowstyle": "-|>", "mutation_scale": 16, "color": "#0072B2",
+                                "lw": 1 + 3 * weight / heaviest, "alpha": 0.7,
+                                "shrinkA": 48, "shrinkB": 48,
+                                "connectionstyle": "arc3,rad=0.08"})
+    for node in shown:
+        x, y = positions[node]
+        data = sub.nodes[node]
+        ax.text(x, y, two_line_label(data), ha="center", va="center",
+                fontsize=12 if node == centre else 10,
+                fontweight="bold" if node == centre else "normal",
+                bbox={"boxstyle": "round,pad=0.4", "ec": "#333333",
+                      "fc": "#FFF3C4" if node == centre else "#F2F2F2"}, zorder=3)
+    for layer in columns:
+        if layer:
+            side = "suppliers" if layer < 0 else "customers"
+            ax.text(layer * 3.2, (tallest + 1) / 2 + 0.1, f"{side}, {abs(layer)} step"
+                    + ("s" if abs(layer) > 1 else ""), ha="center", fontsize=11,
+                    color="#555555")
+    label = sub.nodes[centre].get("label", centre)
+    note = f" ({hidden} more not shown)" if hidden else ""
+    ax.set_title(title or f"Supply neighbourhood of {label}{note}", fontsize=14)
+    _finish(plt, fig, ax, output, pad=None)
+
+
+def _finish(plt, fig, ax, output: Path, *, pad: float | None) -> None:
+    """Square up the axes, hide them, and save ``output`` atomically."""
+    from tieskg.graph.export import write_atomically
+
+    if pad is not None:
+        ax.set_xlim(-pad, pad)
+        ax.set_ylim(-pad, pad)
+    else:
+        ax.margins(0.12, 0.18)
+    ax.set_axis_off()
+    fig.tight_layout()
+    try:
+        write_atomically(output, lambda out: fig.savefig(out, format="png"))
+    finally:
+        plt.close(fig)
