@@ -7,8 +7,11 @@ sorted order so that results repeat.
 
 >>> import networkx as nx
 >>> g = nx.DiGraph([("ore", "steel"), ("steel", "car"), ("glass", "car"), ("car", "dealer")])
->>> [(r.node, r.distance, r.path) for r in reach(g, "car", depth=2, direction="upstream")]
-[('glass', 1, ['glass', 'car']), ('steel', 1, ['steel', 'car']), ('ore', 2, ['ore', 'steel', 'car'])]
+>>> for r in reach(g, "car", depth=2, direction="upstream"):
+...     print(r.node, r.distance, r.path)
+glass 1 ['glass', 'car']
+steel 1 ['steel', 'car']
+ore 2 ['ore', 'steel', 'car']
 >>> [r.node for r in reach(g, "ore", depth=1, direction="downstream")]
 ['steel']
 """
