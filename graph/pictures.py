@@ -96,36 +96,33 @@ def region_ties_picture(graph: nx.MultiDiGraph, region: str, output: Path, *,
              if region in (u, v) and u != v]
     heaviest = max((data.get("weight", 1) for *_, data in edges), default=1)
     kinds = sorted({key for _, _, key, _ in edges}, key=list(KIND_COLOURS).index)
-    fig, ax = plt.subplots(figsize=(10, 8), dpi=120)
-    for u, v, key, data in edges:
-        # parallel ties fan out: each kind and direction gets its own curvature
-        offset = kinds.index(key) - (len(kinds) - 1) / 2
-        rad = 0.12 + 0.12 * offset if u == region else -0.12 - 0.12 * offset
-        weight = data.get("weight", 1)
-        ax.annotate("", xy=positions[v], xytext=positions[u],
-                    arrowprops={"arrowstyle": "-|>", "mutation_scale": 18,
-                                "color": KIND_COLOURS.get(key, "grey"),
-                                "lw": 1.5 + 5 * weight / heaviest, "alpha": 0.85,
-                                "shrinkA": 38, "shrinkB": 38,
-                                "connectionstyle": f"arc3,rad={rad}"})
-        (x1, y1), (x2, y2) = positions[u], positions[v]
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-        nx_, ny_ = -(y2 - y1), x2 - x1
-        ax.text(mx + rad * nx_ * 0.5, my + rad * ny_ * 0.5, f"{weight:g}", fontsize=10,
-                ha="center", va="center", color=KIND_COLOURS.get(key, "grey"),
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+    fig, ax = plt.subplots(figsize=(10, 9.5), dpi=120)
+    _set_limits(ax, 1.35, 1.35, equal=True)
+    boxes = {}
     for node, (x, y) in positions.items():
         centre = node == region
-        ax.text(x, y, two_line_label(graph.nodes[node]), ha="center", va="center",
-                fontsize=14 if centre else 12, fontweight="bold" if centre else "normal",
-                bbox={"boxstyle": "round,pad=0.45", "ec": "#333333",
-                      "fc": "#FFF3C4" if centre else "#F2F2F2"}, zorder=3)
+        boxes[node] = _box(ax, x, y, two_line_label(graph.nodes[node]), centre,
+                           15 if centre else 12)
+    fig.canvas.draw()   # places the boxes, so that arrows can be clipped at them
+    for u, v, key, data in edges:
+        # parallel ties fan out: each kind gets its own curvature; arc3 bends to the
+        # right of the arrow, so the two directions between a pair stay apart
+        rad = 0.1 + 0.16 * kinds.index(key)
+        weight = data.get("weight", 1)
+        colour = KIND_COLOURS.get(key, "grey")
+        _arrow(ax, positions[u], positions[v], boxes[u], boxes[v], colour,
+               1.5 + 5 * weight / heaviest, rad)
+        (x1, y1), (x2, y2) = positions[u], positions[v]
+        # the middle of arc3's quadratic curve: half-way to its control point
+        ax.text((x1 + x2) / 2 + rad * (y2 - y1) / 2, (y1 + y2) / 2 - rad * (x2 - x1) / 2,
+                f"{weight:g}", fontsize=11, ha="center", va="center", color=colour, zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
     ax.legend(handles=[Line2D([0], [0], color=KIND_COLOURS.get(k, "grey"), lw=3, label=k)
-                       for k in kinds], title="kind of tie (label: weight)", loc="lower left",
-              bbox_to_anchor=(1.0, 0.0), fontsize=11, title_fontsize=11, frameon=False)
+                       for k in kinds], title="kind of tie (number: weight)", loc="upper left",
+              fontsize=11, title_fontsize=11, frameon=True)
     label = graph.nodes[region].get("label", region)
     ax.set_title(title or f"Ties of {label} ({len(partners)} partner regions)", fontsize=15)
-    _finish(plt, fig, ax, output, pad=1.35)
+    _finish(plt, fig, output)
 
 
 def supply_neighbourhood_picture(sub: nx.DiGraph, centre: str, output: Path, *,
@@ -150,47 +147,62 @@ def supply_neighbourhood_picture(sub: nx.DiGraph, centre: str, output: Path, *,
         for i, node in enumerate(nodes):
             positions[node] = (layer * 3.2, (len(nodes) - 1) / 2 - i)
     width = 3.2 * (max(columns) - min(columns)) + 4
-    fig, ax = plt.subplots(figsize=(max(9.0, width * 1.5), max(4.5, tallest * 0.9 + 1.5)),
+    fig, ax = plt.subplots(figsize=(max(8.0, width * 1.2), max(4.0, tallest * 0.8 + 1.5)),
                            dpi=120)
+    _set_limits(ax, (min(columns) * 3.2 - 1.7, max(columns) * 3.2 + 1.7),
+                (-tallest / 2 - 0.2, tallest / 2 + 0.5))
+    boxes = {node: _box(ax, *positions[node], two_line_label(sub.nodes[node]), node == centre,
+                        12 if node == centre else 10) for node in shown}
+    fig.canvas.draw()   # places the boxes, so that arrows can be clipped at them
     drawn = sub.subgraph(shown)
     heaviest = max((w for *_, w in drawn.edges(data="weight", default=1)), default=1)
     for u, v, weight in drawn.edges(data="weight", default=1):
-        ax.annotate("", xy=positions[v], xytext=positions[u],
-                    arrowprops={"arrowstyle": "-|>", "mutation_scale": 16, "color": "#0072B2",
-                                "lw": 1 + 3 * weight / heaviest, "alpha": 0.7,
-                                "shrinkA": 48, "shrinkB": 48,
-                                "connectionstyle": "arc3,rad=0.08"})
-    for node in shown:
-        x, y = positions[node]
-        data = sub.nodes[node]
-        ax.text(x, y, two_line_label(data), ha="center", va="center",
-                fontsize=12 if node == centre else 10,
-                fontweight="bold" if node == centre else "normal",
-                bbox={"boxstyle": "round,pad=0.4", "ec": "#333333",
-                      "fc": "#FFF3C4" if node == centre else "#F2F2F2"}, zorder=3)
+        _arrow(ax, positions[u], positions[v], boxes[u], boxes[v], "#0072B2",
+               1 + 3 * weight / heaviest, 0.12)
     for layer in columns:
         if layer:
             side = "suppliers" if layer < 0 else "customers"
-            ax.text(layer * 3.2, (tallest + 1) / 2 + 0.1, f"{side}, {abs(layer)} step"
+            ax.text(layer * 3.2, tallest / 2 + 0.1, f"{side}, {abs(layer)} step"
                     + ("s" if abs(layer) > 1 else ""), ha="center", fontsize=11,
                     color="#555555")
     label = sub.nodes[centre].get("label", centre)
     note = f" ({hidden} more not shown)" if hidden else ""
     ax.set_title(title or f"Supply neighbourhood of {label}{note}", fontsize=14)
-    _finish(plt, fig, ax, output, pad=None)
+    _finish(plt, fig, output)
 
 
-def _finish(plt, fig, ax, output: Path, *, pad: float | None) -> None:
-    """Square up the axes, hide them, and save ``output`` atomically."""
+def _set_limits(ax, x, y, *, equal: bool = False) -> None:
+    """Fix the axes' extent (numbers: symmetric about 0) before anything is drawn."""
+    ax.set_xlim(*((-x, x) if isinstance(x, int | float) else x))
+    ax.set_ylim(*((-y, y) if isinstance(y, int | float) else y))
+    if equal:
+        ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _box(ax, x: float, y: float, text: str, centre: bool, size: int):
+    """A node: its name in a rounded box (yellow for the node the picture is about)."""
+    return ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=3,
+                   bbox={"boxstyle": "round,pad=0.45", "ec": "#333333",
+                         "fc": "#FFF3C4" if centre else "#F2F2F2"})
+
+
+def _arrow(ax, start, end, box_a, box_b, colour: str, width: float, rad: float) -> None:
+    """An arrow from ``start`` to ``end`` that begins and ends at the nodes' boxes."""
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18,
+                                 color=colour, lw=width, alpha=0.85, zorder=4,
+                                 patchA=box_a.get_bbox_patch(), patchB=box_b.get_bbox_patch(),
+                                 shrinkA=3, shrinkB=3,
+                                 connectionstyle=f"arc3,rad={rad}"))
+
+
+def _finish(plt, fig, output: Path) -> None:
+    """Save ``output`` atomically and close the figure."""
     from tieskg.graph.export import write_atomically
 
-    if pad is not None:
-        ax.set_xlim(-pad, pad)
-        ax.set_ylim(-pad, pad)
-    else:
-        ax.margins(0.12, 0.18)
-    ax.set_axis_off()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.93)
     try:
         write_atomically(output, lambda out: fig.savefig(out, format="png"))
     finally:

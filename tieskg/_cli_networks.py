@@ -87,7 +87,7 @@ def _emit(rows: Sequence[dict[str, Any]], *, fmt: str, output: Path | None, titl
                              justify="right" if rows and isinstance(rows[0].get(column),
                                                                     int | float) else "left")
         for row in rows:
-            table.add_row(*(_cell(row.get(c, "")) for c in columns))
+            table.add_row(*(_cell(row.get(c, ""), c) for c in columns))
         if output is None:
             console.print(table)
             console.print(f"{len(rows)} row(s)" + (f"; {note}" if note else ""))
@@ -102,9 +102,15 @@ def _emit(rows: Sequence[dict[str, Any]], *, fmt: str, output: Path | None, titl
         console.print(f"wrote {len(rows)} row(s) to {output}")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     if isinstance(value, list):
-        return " → ".join(map(str, value))
+        return (" → " if column == "path" else ", ").join(map(str, value))
+    if column in ("node", "partner", "other") and value:
+        from rdflib import URIRef
+
+        from tieskg.queries.runner import term_text
+
+        return term_text(URIRef(value))
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
@@ -147,25 +153,35 @@ def _reach_command(direction: str):
 
 
 def _walkable(obj: _Context, text: str, network: str):
-    """The directed network to walk and NODE's key in it."""
+    """The directed network to walk and NODE's key in it: names and codes are tried in
+    every candidate network first, then the store's resolver."""
     from tieskg.graph.network_nodes import NodeNotFound, find_node
     from tieskg.graph.networks import of_kind
 
     names = ["org-supply", "industry-chain", "region-ties"] if network == "auto" else [network]
-    last: NodeNotFound | None = None
-    for position, name in enumerate(names):
+    graphs = []
+    for name in names:
         store, graph = _project(obj, name)
         if name == "region-ties":
             graph = of_kind(graph, "supply")
-        final = position == len(names) - 1
         try:
-            resolve = _resolver(store, _NODE_KINDS[name]) if network != "auto" or final \
-                else None
-            return graph, find_node(graph, text, resolve=resolve)
+            return graph, find_node(graph, text)
         except NodeNotFound as exc:
-            last = exc
-    assert last is not None
-    raise last
+            if "names" in str(exc):   # ambiguous: say so rather than look further
+                raise
+        graphs.append((name, store, graph))
+    problem: NodeNotFound | None = None
+    for name, store, graph in graphs:
+        try:
+            return graph, find_node(graph, text, resolve=_resolver(store, _NODE_KINDS[name]))
+        except NodeNotFound as exc:
+            problem = problem if problem is not None and "has no ties" in str(problem) else exc
+    assert problem is not None
+    if network == "auto" and "has no ties" not in str(problem):
+        raise NodeNotFound(f"{text!r} is no node of the org-supply, industry-chain or "
+                           "region-ties networks: give an IRI, a name or a code (`tieskg "
+                           "query find-by-name -p name=...` finds IRIs)")
+    raise problem
 
 
 analyze.command("upstream")(_reach_command("upstream"))
@@ -208,7 +224,7 @@ def chokepoints(obj: _Context, network: str, limit: int, sample: int | None, see
                        key=lambda r: (-r["score"], r["node"]))[:top]
         found = cp.bridges(graph)
         rows += [{"finding": "bridge", "node": u, "label": _label(graph, u),
-                  "score": 1, "detail": f"tie with {_label(graph, v)} <{v}>"}
+                  "score": 1, "detail": f"tie with {_label(graph, v)}", "other": v}
                  for u, v in found[:top]]
         for node, score in cp.high_betweenness(graph, top=top, k=k, seed=seed):
             rows.append({"finding": "high betweenness", "node": node,
@@ -228,7 +244,7 @@ def chokepoints(obj: _Context, network: str, limit: int, sample: int | None, see
             f"{sum(len(c) for c in sole.values())} customers with one supplier "
             f"({len(sole)} such suppliers) in {size:,} nodes")
     _emit(rows, fmt=fmt, output=output, note=note,
-          columns=["finding", "label", "score", "detail", "node"],
+          columns=["finding", "label", "score", "detail", "node", "other"],
           title=f"Chokepoints of the {network} network")
 
 
