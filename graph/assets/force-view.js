@@ -38,7 +38,8 @@
   links.forEach(function (l) { colours[l.colour] = true; });
   Object.keys(colours).forEach(function (c, i) {
     var m = el("marker", {id: "arrow" + i, viewBox: "0 0 10 10", refX: 10, refY: 5,
-      markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"}, defs);
+      markerWidth: 16, markerHeight: 16, markerUnits: "userSpaceOnUse",
+      orient: "auto-start-reverse"}, defs);
     el("path", {d: "M 0 0 L 10 5 L 0 10 z", fill: c}, m);
     colours[c] = "url(#arrow" + i + ")";
   });
@@ -53,9 +54,10 @@
     });
     l.bend = 0.15 + 0.12 * twins.indexOf(l);
     l.path = el("path", {fill: "none", stroke: l.colour, "stroke-opacity": 0.8,
-      "stroke-width": 1.5 + 5 * l.weight / heaviest, "marker-end": colours[l.colour]},
+      "stroke-width": 1.5 + 3 * l.weight / heaviest, "marker-end": colours[l.colour]},
       edgeLayer);
-    l.label = el("text", {"font-size": 11, fill: l.colour, "text-anchor": "middle"}, edgeLayer);
+    l.label = el("text", {"font-size": 13, fill: l.colour, "text-anchor": "middle",
+      stroke: "#fafafa", "stroke-width": 3, "paint-order": "stroke"}, edgeLayer);
     l.label.textContent = String(l.weight);
     l.path.addEventListener("click", function () {
       show((l.kind ? l.kind + ": " : "") + byId[l.source].label + " → " + byId[l.target].label +
@@ -72,7 +74,9 @@
     var box = t.getBBox();
     n.w = box.width + 14; n.h = box.height + 8;
     el("title", {}, n.g).textContent = n.iri;
-    n.rect.setAttribute("x", -n.w / 2); n.rect.setAttribute("y", box.y - 4);
+    // centre the text (and its box) on the node's position
+    t.setAttribute("transform", "translate(0," + (-(box.y + box.height / 2)) + ")");
+    n.rect.setAttribute("x", -n.w / 2); n.rect.setAttribute("y", -n.h / 2);
     n.rect.setAttribute("width", n.w); n.rect.setAttribute("height", n.h);
     n.g.addEventListener("mousedown", function (e) { e.stopPropagation(); dragging = n; });
     n.g.addEventListener("click", function () { show(n.label + (n.sub ? " " + n.sub : "") + "\n" + n.iri); });
