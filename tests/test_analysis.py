@@ -5,8 +5,12 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from tieskg.graph.analysis.chokepoints import (articulation_points, bridges, high_betweenness,
-                                               single_suppliers)
+from tieskg.graph.analysis.chokepoints import (
+    articulation_points,
+    bridges,
+    high_betweenness,
+    single_suppliers,
+)
 from tieskg.graph.analysis.communities import communities, membership, weighted_undirected
 from tieskg.graph.analysis.dependence import dependence
 from tieskg.graph.analysis.reach import neighbourhood, reach
