@@ -50,6 +50,9 @@ TIE_KINDS: dict[str, str] = {
     str(TK.InvestmentTie): "investment",
 }
 
+#: Up to this many nodes are named one query each, more by one query over all of a kind.
+FEW_NODES = 200
+
 #: The networks a command can ask for, by name.
 NETWORKS = ("org-supply", "region-ties", "industry-chain", "region-industry")
 
@@ -76,9 +79,12 @@ def region_ties(store: Store, *, industry: URIRef | None = None) -> nx.MultiDiGr
     industry or product industry, or its supplier's or customer's industry).
     """
     graph = nx.MultiDiGraph(network="region-ties")
-    bindings = {"industry": industry} if industry is not None else None
-    rows = store.select(internal_query("network-region-ties"), bindings=bindings).rows
-    for _industry, source, target, tie_type, ties, weight in rows:
+    if industry is None:
+        rows = store.select(internal_query("network-region-ties")).rows
+    else:
+        rows = [row[1:] for row in store.select(internal_query("network-region-ties-industry"),
+                                                bindings={"industry": industry}).rows]
+    for source, target, tie_type, ties, weight in rows:
         kind = TIE_KINDS[str(tie_type)]
         graph.add_edge(str(source), str(target), key=kind, kind=kind,
                        tie_type=str(tie_type), ties=int(ties), weight=_number(weight))
@@ -184,8 +190,12 @@ def _label_nodes(store: Store, graph: nx.Graph, kind: URIRef, name: str,
                  only: Iterable[str] | None = None) -> None:
     """Give the nodes of ``graph`` (or only those in ``only``) their names and codes."""
     wanted = set(graph.nodes if only is None else only)
-    for _kind, node, en, zh, code in store.select(internal_query("network-labels"),
-                                           bindings={"kind": kind}).rows:
+    if len(wanted) <= FEW_NODES:
+        rows = [(kind, *row) for node in sorted(wanted) for row in store.select(
+            internal_query("network-node-labels"), bindings={"node": URIRef(node)}).rows]
+    else:
+        rows = store.select(internal_query("network-labels"), bindings={"kind": kind}).rows
+    for _kind, node, en, zh, code in rows:
         if str(node) in wanted:
             graph.nodes[str(node)].update(_node_attributes(node, name, en, zh, code))
             wanted.discard(str(node))

@@ -39,17 +39,20 @@ def _project(obj: _Context, name: str, **options: Any):
         return store, networks.project(store, name)
 
 
+#: One resolver per store folder, read once per process.
+_RESOLVERS: dict[Any, Any] = {}
+
+
 def _resolver(store, kind: str) -> Callable[[str], str | None]:
     """Look-ups through the store's resolver (read on first use): pinyin, credit codes,
     division codes, industry codes such as ``sei-2018:4.1``."""
-    cache: dict[str, Any] = {}
-
     def resolve(text: str) -> str | None:
         from tieskg.loaders.resolve import Resolver
 
-        if "resolver" not in cache:
-            cache["resolver"] = Resolver.from_store(store)
-        found = getattr(cache["resolver"], kind)(text)
+        if store.path not in _RESOLVERS:
+            with console.status("reading names and codes", spinner="dots"):
+                _RESOLVERS[store.path] = Resolver.from_store(store)
+        found = getattr(_RESOLVERS[store.path], kind)(text)
         return str(found.iri) if found.resolved else None
 
     return resolve
