@@ -36,7 +36,6 @@ from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
-from rdflib.term import Node
 
 from tieskg.graph.store import Store, internal_query
 from tieskg.namespaces import TK
@@ -61,13 +60,14 @@ def org_supply(store: Store) -> nx.DiGraph:
     """The organization supply network: supplier -> customer, ``weight`` = number of
     supply ties between the two, ``tie`` = one of them (an IRI)."""
     graph = nx.DiGraph(network="org-supply")
-    for row in store.select(internal_query("network-org-nodes")).rows:
+    for row in store.select_text(internal_query("network-org-nodes")).rows:
         node, en, zh, code, region, industry = row
-        graph.add_node(str(node), **_node_attributes(node, "organization", en, zh, code,
-                                                      region=region, industry=industry))
-    for supplier, customer, ties, example in store.select(
-            internal_query("network-org-supply")).rows:
-        graph.add_edge(str(supplier), str(customer), weight=int(ties), tie=str(example))
+        graph.add_node(node, **_node_attributes(node, "organization", en, zh, code,
+                                                 region=region, industry=industry))
+    graph.add_edges_from(
+        (supplier, customer, {"weight": int(ties), "tie": example})
+        for supplier, customer, ties, example in store.select_text(
+            internal_query("network-org-supply")).rows)
     return graph
 
 
@@ -80,14 +80,14 @@ def region_ties(store: Store, *, industry: URIRef | None = None) -> nx.MultiDiGr
     """
     graph = nx.MultiDiGraph(network="region-ties")
     if industry is None:
-        rows = store.select(internal_query("network-region-ties")).rows
+        rows = store.select_text(internal_query("network-region-ties")).rows
     else:
-        rows = [row[1:] for row in store.select(internal_query("network-region-ties-industry"),
-                                                bindings={"industry": industry}).rows]
+        rows = [row[1:] for row in store.select_text(
+            internal_query("network-region-ties-industry"), bindings={"industry": industry}).rows]
     for source, target, tie_type, ties, weight in rows:
-        kind = TIE_KINDS[str(tie_type)]
-        graph.add_edge(str(source), str(target), key=kind, kind=kind,
-                       tie_type=str(tie_type), ties=int(ties), weight=_number(weight))
+        kind = TIE_KINDS[tie_type]
+        graph.add_edge(source, target, key=kind, kind=kind, tie_type=tie_type, ties=int(ties),
+                       weight=_number(weight))
     if industry is not None:
         graph.graph["industry"] = str(industry)
     _label_nodes(store, graph, TK.Region, "region")
@@ -100,12 +100,12 @@ def industry_chain(store: Store) -> nx.DiGraph:
     a store without them (not built by ``tieskg build``) gets the same roll-up computed
     from its organization supply ties (graph attribute ``source`` says which)."""
     graph = nx.DiGraph(network="industry-chain", source="derived")
-    rows = store.select(internal_query("network-industry-chain")).rows
+    rows = store.select_text(internal_query("network-industry-chain")).rows
     if not rows:
         graph.graph["source"] = "computed from supply ties"
-        rows = store.select(internal_query("network-industry-chain-from-supply")).rows
+        rows = store.select_text(internal_query("network-industry-chain-from-supply")).rows
     for source, target, ties, weight in rows:
-        graph.add_edge(str(source), str(target), ties=int(ties), weight=_number(weight))
+        graph.add_edge(source, target, ties=int(ties), weight=_number(weight))
     _label_nodes(store, graph, TK.Industry, "industry")
     return graph
 
@@ -116,11 +116,11 @@ def region_industry(store: Store) -> nx.Graph:
     graph = nx.Graph(network="region-industry")
     regions: set[str] = set()
     industries: set[str] = set()
-    for region, industry, organizations in store.select(
+    for region, industry, organizations in store.select_text(
             internal_query("network-region-industry")).rows:
-        regions.add(str(region))
-        industries.add(str(industry))
-        graph.add_edge(str(region), str(industry), weight=int(organizations))
+        regions.add(region)
+        industries.add(industry)
+        graph.add_edge(region, industry, weight=int(organizations))
     _label_nodes(store, graph, TK.Region, "region", only=regions)
     _label_nodes(store, graph, TK.Industry, "industry", only=industries)
     for node in regions:
@@ -175,14 +175,13 @@ def display_label(iri: str, en: str | None = None, zh: str | None = None) -> str
     return zh or en or iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def _node_attributes(node: Node, kind: str, en: Node | None, zh: Node | None,
-                     code: Node | None, **extra: Node | None) -> dict[str, Any]:
-    iri = str(node)
+def _node_attributes(iri: str, kind: str, en: str | None, zh: str | None,
+                     code: str | None, **extra: str | None) -> dict[str, Any]:
     attributes: dict[str, Any] = {"iri": iri, "kind": kind,
-                                  "label": display_label(iri, _text(en), _text(zh))}
+                                  "label": display_label(iri, en, zh)}
     for name, value in (("label_en", en), ("label_zh", zh), ("code", code), *extra.items()):
         if value is not None:
-            attributes[name] = str(value)
+            attributes[name] = value
     return attributes
 
 
@@ -191,22 +190,18 @@ def _label_nodes(store: Store, graph: nx.Graph, kind: URIRef, name: str,
     """Give the nodes of ``graph`` (or only those in ``only``) their names and codes."""
     wanted = set(graph.nodes if only is None else only)
     if len(wanted) <= FEW_NODES:
-        rows = [(kind, *row) for node in sorted(wanted) for row in store.select(
+        rows = [(kind, *row) for node in sorted(wanted) for row in store.select_text(
             internal_query("network-node-labels"), bindings={"node": URIRef(node)}).rows]
     else:
-        rows = store.select(internal_query("network-labels"), bindings={"kind": kind}).rows
+        rows = store.select_text(internal_query("network-labels"), bindings={"kind": kind}).rows
     for _kind, node, en, zh, code in rows:
-        if str(node) in wanted:
-            graph.nodes[str(node)].update(_node_attributes(node, name, en, zh, code))
-            wanted.discard(str(node))
+        if node in wanted:
+            graph.nodes[node].update(_node_attributes(node, name, en, zh, code))
+            wanted.discard(node)
     for node in wanted:   # in ties, but not described as a region or industry
-        graph.nodes[node].update(_node_attributes(URIRef(node), name, None, None, None))
+        graph.nodes[node].update(_node_attributes(node, name, None, None, None))
 
 
-def _text(term: Node | None) -> str | None:
-    return None if term is None else str(term)
-
-
-def _number(term: Node | None) -> int | float:
-    value = float(term) if term is not None else 0.0
+def _number(text: str | None) -> int | float:
+    value = float(text) if text is not None else 0.0
     return int(value) if value.is_integer() else value
