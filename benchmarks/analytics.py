@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="sources sampled for betweenness on the whole network")
     parser.add_argument("--exact-nodes", type=int, default=3000,
                         help="size of the part on which sampled betweenness is checked")
+    parser.add_argument("--memory", action="store_true",
+                        help="use an in-memory store instead of one on disk")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -106,15 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(HERE / "generate.py"), "--triples",
                         str(args.triples), "--seed", str(args.seed), "-o", str(data)],
                        check=True)
-    results: dict[str, Any] = {"triples": args.triples}
+    results: dict[str, Any] = {"triples": args.triples,
+                               "store": "memory" if args.memory else "disk"}
     with tempfile.TemporaryDirectory(prefix="tieskg-analytics-", dir=args.data_dir) as tmp:
-        store = OxigraphStore.create(Path(tmp) / "store")
+        store = (OxigraphStore.in_memory() if args.memory
+                 else OxigraphStore.create(Path(tmp) / "store"))
 
         def load() -> None:
             store.load(ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE,
                        graph=ox_graph("ontology"))
             store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-            store.optimize()
+            if not args.memory:
+                store.optimize()
 
         timed(results, "bulk load + ontology + compaction (setup)", load)
         supply = timed(results, "projection org-supply", lambda: networks.org_supply(store))
