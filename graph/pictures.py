@@ -79,21 +79,28 @@ def two_line_label(data: dict, width: int = 22) -> str:
 
 
 def region_ties_picture(graph: nx.MultiDiGraph, region: str, output: Path, *,
-                        title: str | None = None) -> None:
+                        max_partners: int = 16, title: str | None = None) -> None:
     """The ties of ``region`` (a node of the region-ties network) to its partner regions:
     the region in the middle, partners around it, one arrow per kind of tie and
-    direction, as wide as its weight, coloured by kind, labelled with the weight."""
+    direction, as wide as its weight, coloured by kind, labelled with the weight. Only the
+    ``max_partners`` most strongly tied partners are drawn; the title counts the rest."""
     plt = _pyplot()
     from matplotlib.lines import Line2D
 
-    partners = sorted({n for n in nx.all_neighbors(graph, region) if n != region},
-                      key=lambda n: graph.nodes[n].get("label", n))
+    strength: dict[str, float] = {}
+    for u, v, weight in graph.edges(data="weight", default=1):
+        if region in (u, v) and u != v:
+            other = v if u == region else u
+            strength[other] = strength.get(other, 0) + weight
+    strongest = sorted(strength, key=lambda n: (-strength[n], n))[:max_partners]
+    hidden = len(strength) - len(strongest)
+    partners = sorted(strongest, key=lambda n: graph.nodes[n].get("label", n))
     positions = {region: (0.0, 0.0)}
     for i, node in enumerate(partners):
         angle = math.pi / 2 - 2 * math.pi * i / max(len(partners), 1)
         positions[node] = (math.cos(angle), math.sin(angle))
     edges = [(u, v, key, data) for u, v, key, data in graph.edges(keys=True, data=True)
-             if region in (u, v) and u != v]
+             if region in (u, v) and u != v and u in positions and v in positions]
     heaviest = max((data.get("weight", 1) for *_, data in edges), default=1)
     kinds = sorted({key for _, _, key, _ in edges}, key=list(KIND_COLOURS).index)
     fig, ax = plt.subplots(figsize=(10, 9.5), dpi=120)
@@ -121,7 +128,9 @@ def region_ties_picture(graph: nx.MultiDiGraph, region: str, output: Path, *,
                        for k in kinds], title="kind of tie (number: weight)", loc="upper left",
               fontsize=11, title_fontsize=11, frameon=True)
     label = graph.nodes[region].get("label", region)
-    ax.set_title(title or f"Ties of {label} ({len(partners)} partner regions)", fontsize=15)
+    more = f", the {len(partners)} strongest shown" if hidden else ""
+    ax.set_title(title or f"Ties of {label} ({len(strength)} partner regions{more})",
+                 fontsize=15)
     _finish(plt, fig, output)
 
 
@@ -130,7 +139,8 @@ def supply_neighbourhood_picture(sub: nx.DiGraph, centre: str, output: Path, *,
     """An organization's supply neighbourhood (from
     :func:`tieskg.graph.analysis.reach.neighbourhood`): suppliers in columns to the
     left, customers to the right, the organization in the middle; at most ``per_layer``
-    per column (the most strongly tied), the rest counted in a note."""
+    per column (the most strongly tied), the rest counted in a note. Only ties from one
+    column to the next are drawn (the supply paths through the organization)."""
     plt = _pyplot()
     columns: dict[int, list[str]] = {}
     for node, layer in sub.nodes(data="layer"):
@@ -157,6 +167,8 @@ def supply_neighbourhood_picture(sub: nx.DiGraph, centre: str, output: Path, *,
     drawn = sub.subgraph(shown)
     heaviest = max((w for *_, w in drawn.edges(data="weight", default=1)), default=1)
     for u, v, weight in drawn.edges(data="weight", default=1):
+        if drawn.nodes[v]["layer"] - drawn.nodes[u]["layer"] != 1:
+            continue   # only ties from one column to the next: the paths to and from centre
         _arrow(ax, positions[u], positions[v], boxes[u], boxes[v], "#0072B2",
                1 + 3 * weight / heaviest, 0.12)
     for layer in columns:
