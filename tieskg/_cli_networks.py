@@ -199,7 +199,8 @@ analyze.command("downstream")(_reach_command("downstream"))
               help="Rows of each kind of finding (0: all).")
 @click.option("--sample", type=click.IntRange(min=1), default=None,
               help="Estimate betweenness from this many sampled source nodes (default: "
-                   "exact up to 5,000 nodes, else 300 samples).")
+                   "exact up to 2,000 nodes, else 100 samples; see benchmarks/README.md "
+                   "for time and error).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling.")
 @_FORMAT
 @_OUTPUT
@@ -217,7 +218,7 @@ def chokepoints(obj: _Context, network: str, limit: int, sample: int | None, see
     if network == "region-ties":
         graph = of_kind(graph, "supply")
     size = graph.number_of_nodes()
-    k = sample if sample is not None else (None if size <= 5000 else 300)
+    k = sample if sample is not None else (None if size <= 2000 else 100)
     top = limit or size
     rows: list[dict[str, Any]] = []
     with console.status("finding chokepoints", spinner="dots"):
