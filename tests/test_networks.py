@@ -183,3 +183,24 @@ def test_network_files_read_back_with_labels_and_iris(store, tmp_path, fmt):
     assert node.get("label") == "上虞区" and node.get("iri") == X + "shangyu"
     if fmt != "gexf":   # GEXF keeps a tie's attributes, but not our key
         assert back.edges[X + "shanghai", X + "shangyu", "rd-manufacturing"]["weight"] == 2
+
+
+def test_region_ties_of_the_case(case_store):
+    """The Shangyu–Shanghai case: R&D in Shanghai with manufacturing in Shangyu, Shangyu's
+    cooperation with Shanghai, Shanghai's engineers; foreign investment names no region."""
+    from tieskg.graph.analysis.dependence import dependence
+
+    g = networks.region_ties(case_store)
+    shangyu = "https://w3id.org/tieskg/id/region/cn-330604"
+    shanghai = "https://w3id.org/tieskg/id/region/cn-310000"
+    assert set(g.edges(keys=True)) == {(shanghai, shangyu, "rd-manufacturing"),
+                                       (shangyu, shanghai, "cooperation"),
+                                       (shanghai, shangyu, "talent-flow")}
+    assert g.nodes[shangyu]["label"] == "上虞区" and g.nodes[shangyu]["label_en"] == \
+        "Shangyu District"
+    assert [(s.partner, s.share) for s in dependence(g, shangyu, kind="rd-manufacturing")] == [
+        (shanghai, 1.0)]
+    assert dependence(g, shangyu, kind="investment") == []
+    biomedicine = URIRef("https://w3id.org/tieskg/id/industry/sei-2018/4.1")
+    assert set(networks.region_ties(case_store, industry=biomedicine).edges(keys=True)) == {
+        (shangyu, shanghai, "cooperation")}
