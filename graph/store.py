@@ -51,6 +51,14 @@ class Store(ABC):
     def select(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> SelectResult:
         """Run a SELECT query; ``bindings`` pre-bind variables (never spliced into text)."""
 
+    def select_text(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
+                    ) -> SelectResult:
+        """As :meth:`select`, with every term as its lexical form (a str) or None: for
+        reading many rows fast (networks), where the kind of term is known."""
+        result = self.select(sparql, bindings=bindings)
+        return SelectResult(result.variables, [tuple(None if t is None else str(t) for t in row)
+                                               for row in result.rows])
+
     @abstractmethod
     def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
@@ -181,6 +189,16 @@ class OxigraphStore(Store):
             raise QueryError("expected a SELECT query")
         variables = tuple(v.value for v in result.variables)
         rows = [tuple(to_rdflib(solution[v]) for v in variables) for solution in result]
+        return SelectResult(variables, rows)
+
+    def select_text(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
+                    ) -> SelectResult:
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        variables = tuple(v.value for v in result.variables)
+        rows = [tuple(None if term is None else term.value for term in solution)
+                for solution in result]
         return SelectResult(variables, rows)
 
     def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:

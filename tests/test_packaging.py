@@ -51,6 +51,8 @@ def test_wheel_contains_ontology_shapes_queries_rules_and_case_data(wheel):
     for needed in ("tieskg/ontology/tieskg.ttl", "tieskg/ontology/shapes.ttl",
                    "tieskg/ontology/vocabularies.ttl",
                    "tieskg/graph/rules/rd-manufacturing-from-facilities.rq",
+                   "tieskg/graph/sparql/network-org-supply.rq",
+                   "tieskg/graph/assets/force-view.js", "tieskg/graph/assets/view.html",
                    "tieskg/loaders/data/shangyu_shanghai/sources.yaml",
                    "tieskg/loaders/data/china_divisions/history.json",
                    "tieskg/loaders/data/china_townships/sources.yaml",
