@@ -15,5 +15,4 @@ def analyze() -> None:
 
 
 # Command modules register themselves on `analyze` when imported (one line each).
-from tieskg import _cli_chains  # noqa: E402,F401
-from tieskg import _cli_networks  # noqa: E402,F401
+from tieskg import _cli_chains, _cli_networks  # noqa: E402,F401
