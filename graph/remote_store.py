@@ -231,16 +231,16 @@ class SparqlEndpointStore(Store):
 
     def graph_count(self, graph: URIRef | str) -> int:
         """Triples in one named graph."""
-        result = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH $g { ?s ?p ?o } }",
-                             bindings={"g": URIRef(str(graph))})
-        return int(result.rows[0][0]) if result.rows else 0
+        result = self.select("SELECT $g (COUNT(*) AS ?n) WHERE { GRAPH $g { ?s ?p ?o } } "
+                             "GROUP BY $g", bindings={"g": URIRef(str(graph))})
+        return int(result.rows[0][1]) if result.rows else 0
 
     def dump(self, output: IO[bytes], *, format: ox.RdfFormat, graph: URIRef | None = None
              ) -> None:
         if graph is not None:
-            result = self.select("SELECT ?s ?p ?o WHERE { GRAPH $g { ?s ?p ?o } }",
+            result = self.select("SELECT ?s ?p ?o $g WHERE { GRAPH $g { ?s ?p ?o } }",
                                  bindings={"g": graph})
-            ox.serialize((ox.Triple(*(to_oxigraph(t) for t in row)) for row in result.rows),
+            ox.serialize((ox.Triple(*(to_oxigraph(t) for t in row[:3])) for row in result.rows),
                          output, format=format)
             return
         result = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

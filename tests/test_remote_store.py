@@ -133,16 +133,18 @@ def test_push_replaces_a_graph_changed_on_the_server(pushed, built, local):
 
 
 def test_push_says_which_graph_differs(pushed, tmp_path):
-    """Virtuoso keeps one decimal for "1.0" and "1.00" (two RDF terms): the push finds
-    one triple fewer on the server, says so and exits 1."""
+    """Virtuoso keeps one of two xsd:dateTime literals for the same instant in different
+    time zones (two RDF terms, which Oxigraph keeps): the push finds one triple fewer on
+    the server, says so and exits 1."""
     server, _ = pushed
     if server.name != "virtuoso":
         pytest.skip("Oxigraph keeps every literal as it is")
-    graph = TKG + "file/decimals"
-    path = tmp_path / "decimals"
+    graph = TKG + "file/instants"
+    path = tmp_path / "instants"
     store = OxigraphStore.create(path)
-    decimal = "http://www.w3.org/2001/XMLSchema#decimal"
-    store.load(f'<urn:x:s> <urn:x:p> "1.0"^^<{decimal}> , "1.00"^^<{decimal}> .'.encode(),
+    when = "http://www.w3.org/2001/XMLSchema#dateTime"
+    store.load(f'<urn:x:s> <urn:x:p> "2020-01-01T00:00:00Z"^^<{when}> , '
+               f'"2020-01-01T08:00:00+08:00"^^<{when}> .'.encode(),
                format=ox.RdfFormat.TURTLE, graph=URIRef(graph))
     store.flush()
     (path / "tieskg-store.json").write_text("{}", encoding="utf-8")
@@ -218,14 +220,13 @@ def test_library_query_gives_the_same_answer_on_the_server(pushed, local, remote
 def test_small_pages_give_every_row_in_the_query_order(pushed, local):
     server, _ = pushed
     store = SparqlEndpointStore(Endpoint(**{**server.endpoint.__dict__, "page_size": 7}))
-    everything = "SELECT ?s ?p ?o WHERE { GRAPH $g { ?s ?p ?o } }"
+    everything = "SELECT ?s ?p ?o $g WHERE { GRAPH $g { ?s ?p ?o } }"
     graph = {"g": URIRef(TKG + "vocabularies")}
     got = store.select(everything, bindings=graph)
     expected = local.select(everything, bindings=graph)
     assert len(got.rows) == len(expected.rows) > 7 * 10
     assert len(set(got.rows)) == len(got.rows)
-    ordered = "SELECT ?c ?label WHERE { ?c a skos:Concept ; skos:prefLabel ?label } " \
-              "ORDER BY DESC(STR(?label))"
+    ordered = "SELECT ?c ?label WHERE { ?c rdfs:label ?label } ORDER BY DESC(STR(?label))"
     got = store.select(ordered)
     expected = local.select(ordered)
     assert len(got.rows) == len(expected.rows) > 7 * 3
