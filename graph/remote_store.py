@@ -118,11 +118,12 @@ class SparqlEndpointStore(Store):
                         f"{detail}")
         return response
 
-    def _query(self, sparql: str, accept: str) -> httpx.Response:
+    def _query(self, sparql: str, accept: str, *, capped_ok: bool = False
+               ) -> httpx.Response:
         response = self._send("POST", self.endpoint.query, data={"query": sparql},
                               headers={"Accept": accept})
-        cap = response.headers.get("X-SPARQL-MaxRows")
-        if cap is not None:
+        if not capped_ok and _capped(response):
+            cap = response.headers["X-SPARQL-MaxRows"]
             raise StoreError(f"the SPARQL server at {self.endpoint.query} cut the result "
                              f"at {cap} rows (X-SPARQL-MaxRows); pass --page-size {cap} "
                              "or less")
@@ -139,19 +140,22 @@ class SparqlEndpointStore(Store):
 
     def select(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
                ) -> SelectResult:
+        """The query as it is first; when its result is as long as a page or the server
+        says it cut it (Virtuoso's X-SPARQL-MaxRows), read again in ordered pages."""
         text = self._text(sparql, bindings)
         paged = paged_select(text)
-        if paged is None:
-            return _select_result(self._query(text, _RESULTS_JSON))
         size = self.endpoint.page_size
+        response = self._query(text, _RESULTS_JSON, capped_ok=paged is not None)
+        first = _select_result(response)
+        if paged is None or (len(first.rows) < size and not _capped(response)):
+            return first
         rows: list[tuple[Node | None, ...]] = []
-        variables: tuple[str, ...] = ()
+        variables = first.variables
         offset = 0
         while True:
             page = _select_result(self._query(paged.page(size, offset), _RESULTS_JSON))
-            variables = variables or page.variables
-            rows += [tuple(row[page.variables.index(v)] for v in variables)
-                     for row in page.rows] if page.variables != variables else page.rows
+            order = [page.variables.index(v) for v in variables]
+            rows += [tuple(row[i] for i in order) for row in page.rows]
             if len(page.rows) < size:
                 return SelectResult(variables, rows)
             offset += size
@@ -278,6 +282,11 @@ def ntriples_chunks(triples: Iterable[ox.Triple], size: int) -> Iterator[Chunk]:
         yield Chunk(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES), len(batch))
     if with_blank:
         yield Chunk(ox.serialize(with_blank, format=ox.RdfFormat.N_TRIPLES), len(with_blank))
+
+
+def _capped(response: httpx.Response) -> bool:
+    """Whether the server says it cut the result short (Virtuoso does so)."""
+    return "X-SPARQL-MaxRows" in response.headers
 
 
 def _term(value: dict) -> Node:

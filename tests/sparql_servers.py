@@ -132,7 +132,7 @@ Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 300
-MaxQueryCostEstimationTime = 1000
+MaxQueryCostEstimationTime = 0
 """
 
 
