@@ -122,6 +122,10 @@ class SparqlEndpointStore(Store):
                ) -> httpx.Response:
         response = self._send("POST", self.endpoint.query, data={"query": sparql},
                               headers={"Accept": accept})
+        if response.headers.get("X-SQL-State") == "S1TAT":  # Virtuoso's "anytime" answer
+            raise StoreError(f"the SPARQL server at {self.endpoint.query} stopped the query "
+                             "at its time limit and returned a partial result; raise the "
+                             "server's limit (Virtuoso: MaxQueryExecutionTime)")
         if not capped_ok and _capped(response):
             cap = response.headers["X-SPARQL-MaxRows"]
             raise StoreError(f"the SPARQL server at {self.endpoint.query} cut the result "
@@ -162,9 +166,12 @@ class SparqlEndpointStore(Store):
 
     def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         document = self._query(self._text(sparql, bindings), _RESULTS_JSON).json()
-        if "boolean" not in document:
-            raise QueryError("expected an ASK query")
-        return bool(document["boolean"])
+        if "boolean" in document:
+            return bool(document["boolean"])
+        rows = document.get("results", {}).get("bindings", [])
+        if document.get("head", {}).get("vars") == ["__ASK_RETVAL"] and len(rows) == 1:
+            return rows[0]["__ASK_RETVAL"]["value"] not in ("0", "false")  # Virtuoso, as dba
+        raise QueryError("expected an ASK query")
 
     def construct(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
                   ) -> list[tuple[Node, Node, Node]]:

@@ -131,7 +131,7 @@ ServerThreads = 4
 Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = {max_rows}
-MaxQueryExecutionTime = 300
+MaxQueryExecutionTime = 30
 MaxQueryCostEstimationTime = 0
 """
 

@@ -176,6 +176,8 @@ def _normal(term, separator: str | None):
     (SPARQL leaves their order open)."""
     if term is None:
         return ("unbound",)
+    if separator is not None and isinstance(term, Literal) and not str(term):
+        return ("unbound",)
     if isinstance(term, BNode):
         return ("bnode",)
     if isinstance(term, URIRef):
@@ -183,7 +185,9 @@ def _normal(term, separator: str | None):
     assert isinstance(term, Literal)
     text = str(term)
     if separator is not None:
-        text = separator.join(sorted(text.split(separator))) if text else text
+        if not text:  # an empty group: Oxigraph leaves it unbound, Virtuoso gives ""
+            return ("unbound",)
+        text = separator.join(sorted(text.split(separator)))
     datatype = str(term.datatype or "")
     if datatype.rsplit("#", 1)[-1] in _NUMERIC:
         try:
@@ -200,6 +204,28 @@ def normalised(result, sparql: str) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
+_UNBOUND_OPTIONAL = (
+    "an optional parameter left unbound: Virtuoso 7.2 does not treat the never-bound "
+    "variable in COALESCE(test, true) as an error, so the filter drops the rows")
+#: Where Virtuoso 7.2.5 answers a library query differently, and why (README: Remote
+#: stores and push). Strict: a query that starts to agree fails here until removed.
+VIRTUOSO_DIFFERS = {
+    ("division-history", "defaults"): _UNBOUND_OPTIONAL,
+    ("region-statistics", "defaults"): _UNBOUND_OPTIONAL,
+    ("travel-times", "defaults"): _UNBOUND_OPTIONAL,
+    ("region-contents", "defaults"): _UNBOUND_OPTIONAL + " (here: error DT001, function "
+                                     "year needs a datetime, not DB_NULL)",
+    **{("region-economic-areas", b): "Virtuoso follows tk:parentDivision* from a start "
+       "bound by VALUES wrongly: 38 rows instead of 4 (right with the IRI written into the "
+       "query, which tieskg does not do)" for b in ("defaults", "optional-bound")},
+    **{("region-hierarchy", b): "Virtuoso refuses the tk:parentDivision* path: 'transitive "
+       "derived table but neither end of it is bound'" for b in ("defaults", "optional-bound")},
+    **{("regions-within-distance", b): "Virtuoso does not finish the distance computation "
+       "within the tests' 30 s limit (Oxigraph: under 1 s)"
+       for b in ("defaults", "optional-bound")},
+}
+
+
 @pytest.mark.parametrize("binding", ["defaults", "optional-bound"])
 @pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
 def test_library_query_gives_the_same_answer_on_the_server(pushed, local, remote, query,
@@ -208,6 +234,9 @@ def test_library_query_gives_the_same_answer_on_the_server(pushed, local, remote
         p.name: p.default or SAMPLE[p.type] for p in query.params}
     if binding != "defaults" and not query.params:
         pytest.skip("no parameters")
+    server = pushed[0]
+    if server.name == "virtuoso" and (query.name, binding) in VIRTUOSO_DIFFERS:
+        pytest.xfail(VIRTUOSO_DIFFERS[query.name, binding])
     expected = run_query(local, query, values)
     got = run_query(remote, query, values)
     assert got.variables == expected.variables
