@@ -216,16 +216,17 @@ VIRTUOSO_DIFFERS = {
     ("travel-times", "defaults"): _UNBOUND_OPTIONAL,
     ("region-contents", "defaults"): _UNBOUND_OPTIONAL + " (here: error DT001, function "
                                      "year needs a datetime, not DB_NULL)",
-    ("region-contents", "optional-bound"): "Virtuoso takes longer than the tests' 30 s "
-                                           "(MaxQueryExecutionTime; 56 s measured once, "
-                                           "then the same rows; Oxigraph: under 1 s)",
+    ("region-contents", "optional-bound"): "not run: Virtuoso takes longer than the "
+                                           "tests' 30 s (56 s measured once, with the same "
+                                           "rows; Oxigraph: under 1 s)",
     **{("region-economic-areas", b): "Virtuoso follows tk:parentDivision* from a start "
        "bound by VALUES wrongly: 38 rows instead of 4 (right with the IRI written into the "
        "query, which tieskg does not do)" for b in ("defaults", "optional-bound")},
     **{("region-hierarchy", b): "Virtuoso refuses the tk:parentDivision* path: 'transitive "
        "derived table but neither end of it is bound'" for b in ("defaults", "optional-bound")},
-    **{("regions-within-distance", b): "Virtuoso does not answer the distance computation "
-       "within 60 s (Oxigraph: under 1 s)"
+    **{("regions-within-distance", b): "not run: Virtuoso does not answer the distance "
+       "computation within 60 s and goes on computing, slowing every later test "
+       "(Oxigraph: under 1 s)"
        for b in ("defaults", "optional-bound")},
 }
 
@@ -240,6 +241,8 @@ def test_library_query_gives_the_same_answer_on_the_server(pushed, local, remote
         pytest.skip("no parameters")
     server = pushed[0]
     known = VIRTUOSO_DIFFERS.get((query.name, binding)) if server.name == "virtuoso" else None
+    if known is not None and known.startswith("not run"):
+        pytest.xfail(known)
     expected = run_query(local, query, values)
     try:
         got = run_query(remote, query, values)
