@@ -127,11 +127,13 @@ class SparqlEndpointStore(Store):
                              "at its time limit and returned a partial result; raise the "
                              "server's limit (Virtuoso: MaxQueryExecutionTime)")
         if not capped_ok and _capped(response):
-            cap = response.headers["X-SPARQL-MaxRows"]
-            raise StoreError(f"the SPARQL server at {self.endpoint.query} cut the result "
-                             f"at {cap} rows (X-SPARQL-MaxRows); pass --page-size {cap} "
-                             "or less")
+            raise self._cap_error(response)
         return response
+
+    def _cap_error(self, response: httpx.Response) -> StoreError:
+        cap = response.headers["X-SPARQL-MaxRows"]
+        return StoreError(f"the SPARQL server at {self.endpoint.query} cut the result at "
+                          f"{cap} rows (X-SPARQL-MaxRows); pass --page-size {cap} or less")
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update request on the update endpoint."""
@@ -157,7 +159,10 @@ class SparqlEndpointStore(Store):
         variables = first.variables
         offset = 0
         while True:
-            page = _select_result(self._query(paged.page(size, offset), _RESULTS_JSON))
+            response = self._query(paged.page(size, offset), _RESULTS_JSON, capped_ok=True)
+            if _capped(response) and int(response.headers["X-SPARQL-MaxRows"]) < size:
+                raise self._cap_error(response)  # a page of ``size`` rows is cut
+            page = _select_result(response)
             order = [page.variables.index(v) for v in variables]
             rows += [tuple(row[i] for i in order) for row in page.rows]
             if len(page.rows) < size:

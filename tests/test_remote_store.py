@@ -299,8 +299,10 @@ def test_a_capped_result_is_an_error_not_fewer_rows(pushed):
 
 def test_cli_query_and_info_on_the_server(pushed, built):
     server, _ = pushed
-    embedded = tieskg("--store", str(built), "query", "region-ties", "--format", "csv")
-    remote = tieskg("query", "region-ties", "--format", "csv", *endpoint_args(server))
+    embedded = tieskg("--store", str(built), "query", "region-targeted-industries",
+                      "--format", "csv")
+    remote = tieskg("query", "region-targeted-industries", "--format", "csv",
+                    *endpoint_args(server))
     assert remote.returncode == 0, remote.stderr
     assert sorted(remote.stdout.lower().splitlines()) == sorted(
         embedded.stdout.lower().splitlines())
