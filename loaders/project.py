@@ -11,6 +11,10 @@
         mapping: companies.mapping.yaml    # optional
         strict: false                      # optional
         illustrative: false                # optional: made-up data (tksyn:, says so)
+    endpoint: https://example.org/sparql   # optional: a SPARQL server for every command
+    # or: endpoint: {query: URL, update: URL, graph_store: URL, user: NAME,
+    #                auth: basic|digest|bearer, page_size: 5000}
+    # (passwords and tokens only from TIESKG_PASSWORD / TIESKG_TOKEN, never in the file)
 
 Paths are relative to the project file. ``tieskg load`` adds or replaces an entry (by
 name) after a successful build; the file is written to a temporary file and renamed.
@@ -33,6 +37,7 @@ from tieskg.loaders.user_data import LoadRequest
 #: The project file ``tieskg build`` and ``tieskg load`` use unless told otherwise.
 DEFAULT_PROJECT = Path("tieskg.yaml")
 _LOAD_KEYS = {"file", "as", "name", "mapping", "strict", "illustrative"}
+_ENDPOINT_KEYS = {"query", "update", "graph_store", "user", "auth", "page_size"}
 
 
 @dataclass
@@ -42,11 +47,13 @@ class Project:
     path: Path
     datasets: list[Path] = field(default_factory=list)
     loads: list[LoadRequest] = field(default_factory=list)
+    #: The SPARQL server the project's commands use (keys of ``_ENDPOINT_KEYS``), if any.
+    endpoint: dict[str, Any] | None = None
 
     def with_load(self, request: LoadRequest) -> Project:
         """This project with ``request`` added, replacing a load of the same name."""
         loads = [load for load in self.loads if load.name != request.name]
-        return Project(self.path, list(self.datasets), [*loads, request])
+        return Project(self.path, list(self.datasets), [*loads, request], self.endpoint)
 
     def write(self) -> None:
         """Write the project file atomically (temporary file, then rename)."""
@@ -67,6 +74,8 @@ class Project:
              **({"strict": True} if load.strict else {}),
              **({"illustrative": True} if load.illustrative else {})}
             for load in self.loads]
+        if self.endpoint:
+            document["endpoint"] = dict(self.endpoint)
         text = ("# tieskg project: the data files `tieskg build` loads after the built-in "
                 "datasets\n" + yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,9 +95,9 @@ def read_project(path: Path) -> Project:
     if not path.exists():
         return Project(path)
     document = read_yaml(path) or Record()
-    if not isinstance(document, Record) or set(document) - {"datasets", "loads"}:
-        raise InputError("a project file holds datasets: [...] and loads: [...]", path=path,
-                         line=1)
+    if not isinstance(document, Record) or set(document) - {"datasets", "loads", "endpoint"}:
+        raise InputError("a project file holds datasets: [...], loads: [...] and "
+                         "endpoint: URL", path=path, line=1)
     base = path.parent
     datasets = document.get("datasets") or []
     if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
@@ -109,4 +118,18 @@ def read_project(path: Path) -> Project:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise InputError(f"loads: duplicate name(s) {', '.join(duplicates)}", path=path)
-    return Project(path, [base / d for d in datasets], loads)
+    return Project(path, [base / d for d in datasets], loads,
+                   _endpoint(document.get("endpoint"), path, document.line_of("endpoint")))
+
+
+def _endpoint(value: Any, path: Path, line: int | None) -> dict[str, Any] | None:
+    """The ``endpoint:`` entry: a URL, or a mapping of ``_ENDPOINT_KEYS``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {"query": value}
+    if not isinstance(value, dict) or "query" not in value or set(value) - _ENDPOINT_KEYS:
+        raise InputError("endpoint: give a query URL, or a mapping with query and optionally "
+                         f"{', '.join(sorted(_ENDPOINT_KEYS - {'query'}))} (passwords and "
+                         "tokens go in TIESKG_PASSWORD / TIESKG_TOKEN)", path=path, line=line)
+    return {str(k): v for k, v in value.items()}

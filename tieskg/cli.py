@@ -33,9 +33,10 @@ class _Context:
         return self._store or default_store_path()
 
     def open_store(self):
-        from tieskg.graph.store import OxigraphStore
+        """The embedded store, or the SPARQL server of --endpoint or the project file."""
+        from tieskg._cli_store import open_store
 
-        return OxigraphStore.open(self.store_path)
+        return open_store(self)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,6 +139,9 @@ def _build_and_report(obj: _Context, project, datasets: tuple[Path, ...],
         table.add_row(graph, f"{count:,}")
     table.add_row("[b]total[/b]", f"[b]{report.triples:,}[/b]")
     console.print(table)
+    from tieskg._cli_store import push_after_build
+
+    push_after_build(obj)
     derived = ", ".join(f"{name}: {n}" for name, n in report.derived.items())
     console.print(f"records read: {report.records}   derived triples: {derived}")
     _print_unused(report.unused, unused_rows)
@@ -412,7 +416,7 @@ def info(obj: _Context) -> None:
     """Show the store: where it is, when it was built, triples per named graph."""
     store = obj.open_store()
     meta = store.metadata()
-    console.print(f"store: {obj.store_path}")
+    console.print(f"store: {store_location(store, obj.store_path)}")
     console.print(f"built: {meta.get('built', '?')} by tieskg {meta.get('tieskg', '?')}")
     table = Table()
     table.add_column("named graph")
@@ -443,11 +447,12 @@ def docs(output: Path, check: bool) -> None:
 
 
 from tieskg._cli_analyze import analyze  # noqa: E402
+from tieskg._cli_serve import serve  # noqa: E402
+from tieskg._cli_store import install, store_location  # noqa: E402
 
 cli.add_command(analyze)
-from tieskg._cli_serve import serve  # noqa: E402
-
 cli.add_command(serve)
+install(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
