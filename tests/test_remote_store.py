@@ -205,17 +205,11 @@ def normalised(result, sparql: str) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
-_UNBOUND_OPTIONAL = (
-    "an optional parameter left unbound: Virtuoso 7.2 does not treat the never-bound "
-    "variable in COALESCE(test, true) as an error, so the filter drops the rows")
 #: Where Virtuoso 7.2.5 answers a library query differently, and why (README: Remote
 #: stores and push). Strict: a query that starts to agree fails here until removed.
 VIRTUOSO_DIFFERS = {
-    ("division-history", "defaults"): _UNBOUND_OPTIONAL,
-    ("region-statistics", "defaults"): _UNBOUND_OPTIONAL,
-    ("travel-times", "defaults"): _UNBOUND_OPTIONAL,
-    ("region-contents", "defaults"): _UNBOUND_OPTIONAL + " (here: error DT001, function "
-                                     "year needs a datetime, not DB_NULL)",
+    ("region-contents", "defaults"): "Virtuoso runs out of its transaction time (SR171) on "
+                                     "the validity filters (Oxigraph: under 1 s)",
     ("region-contents", "optional-bound"): "not run: Virtuoso takes longer than the "
                                            "tests' 30 s (56 s measured once, with the same "
                                            "rows; Oxigraph: under 1 s)",
