@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from tieskg.errors import QueryError, StoreError
 from tieskg.graph.sparql_text import inject_values, iri_text, paged_select, with_prefixes
-from tieskg.graph.store import Quad, SelectResult, Store
+from tieskg.graph.store import Quad, SelectResult, Store, prefixes_for
 from tieskg.graph.terms import to_oxigraph, to_rdflib
 
 #: Rows asked for in one page of a SELECT result (below Virtuoso's default cap of 10,000).
@@ -253,20 +253,21 @@ class SparqlEndpointStore(Store):
 
     def dump(self, output: IO[bytes], *, format: ox.RdfFormat, graph: URIRef | None = None
              ) -> None:
+        prefixes = prefixes_for(format)
         if graph is not None:
             result = self.select("SELECT ?s ?p ?o $g WHERE { GRAPH $g { ?s ?p ?o } }",
                                  bindings={"g": graph})
             ox.serialize((ox.Triple(*(to_oxigraph(t) for t in row[:3])) for row in result.rows),
-                         output, format=format)
+                         output, format=format, prefixes=prefixes)
             return
         result = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         if format.supports_datasets:
             ox.serialize((ox.Quad(*(to_oxigraph(t) for t in row)) for row in result.rows),
-                         output, format=format)
+                         output, format=format, prefixes=prefixes)
         else:
             triples = dict.fromkeys(ox.Triple(*(to_oxigraph(t) for t in row[:3]))
                                     for row in result.rows)
-            ox.serialize(triples, output, format=format)
+            ox.serialize(triples, output, format=format, prefixes=prefixes)
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,7 @@ class OxigraphStore(Store):
 
     def dump(self, output: IO[bytes], *, format: ox.RdfFormat, graph: URIRef | None = None
              ) -> None:
-        prefixes = PREFIXES if format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        prefixes = prefixes_for(format)
         if graph is not None:
             target = ox.NamedNode(str(graph))
             if not self._store.contains_named_graph(target):
@@ -321,6 +321,11 @@ class OxigraphStore(Store):
     def default_graph_size(self) -> int:
         """Triples in the unnamed default graph (tieskg keeps every fact in a named graph)."""
         return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+def prefixes_for(format: ox.RdfFormat) -> dict[str, str] | None:
+    """tieskg's prefixes for a format that abbreviates IRIs with them (Turtle, TriG)."""
+    return PREFIXES if format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
 
 
 def internal_query(name: str) -> str:
