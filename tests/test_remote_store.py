@@ -134,13 +134,12 @@ def test_push_replaces_a_graph_changed_on_the_server(pushed, built, local):
     assert store.graph_count(graph) == local.graph_counts()[graph]
 
 
+@pytest.mark.parametrize("server", ["virtuoso"], indirect=True)
 def test_push_says_which_graph_differs(pushed, tmp_path):
     """Virtuoso keeps one of two xsd:dateTime literals for the same instant in different
     time zones (two RDF terms, which Oxigraph keeps): the push finds one triple fewer on
     the server, says so and exits 1."""
     server, _ = pushed
-    if server.name != "virtuoso":
-        pytest.skip("Oxigraph keeps every literal as it is")
     graph = TKG + "file/instants"
     path = tmp_path / "instants"
     store = OxigraphStore.create(path)
@@ -227,14 +226,16 @@ VIRTUOSO_DIFFERS = {
 }
 
 
-@pytest.mark.parametrize("binding", ["defaults", "optional-bound"])
-@pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
+#: Every library query with its defaults, and those with parameters with all of them bound.
+_LIBRARY_RUNS = [pytest.param(q, b, id=f"{q.name}-{b}") for q in list_queries()
+                 for b in ("defaults", "optional-bound") if b == "defaults" or q.params]
+
+
+@pytest.mark.parametrize(("query", "binding"), _LIBRARY_RUNS)
 def test_library_query_gives_the_same_answer_on_the_server(pushed, local, remote, query,
                                                             binding):
     values = {} if binding == "defaults" else {
         p.name: p.default or SAMPLE[p.type] for p in query.params}
-    if binding != "defaults" and not query.params:
-        pytest.skip("no parameters")
     server = pushed[0]
     known = VIRTUOSO_DIFFERS.get((query.name, binding)) if server.name == "virtuoso" else None
     if known is not None and known.startswith("not run"):
@@ -275,10 +276,9 @@ def test_small_pages_give_every_row_in_the_query_order(pushed, local):
                                                    reverse=True)
 
 
+@pytest.mark.parametrize("server", ["virtuoso"], indirect=True)
 def test_a_capped_result_is_an_error_not_fewer_rows(pushed):
     server, _ = pushed
-    if server.name != "virtuoso":
-        pytest.skip("Oxigraph's server caps no result")
     store = SparqlEndpointStore(Endpoint(**{**server.endpoint.__dict__,
                                             "page_size": VIRTUOSO_MAX_ROWS * 4}))
     with pytest.raises(StoreError, match=f"--page-size {VIRTUOSO_MAX_ROWS} or less"):
@@ -442,10 +442,9 @@ def test_bearer_token_is_sent(guarded):
     assert guard.seen and set(guard.seen) == {"Bearer t0ken"}
 
 
+@pytest.mark.parametrize("server", ["virtuoso"], indirect=True)
 def test_digest_auth_on_virtuoso(pushed):
     server, _ = pushed
-    if server.name != "virtuoso":
-        pytest.skip("digest authentication is Virtuoso's /sparql-auth")
     url = server.base + "/sparql-auth"
     store = SparqlEndpointStore(Endpoint(url, user="dba", password="dba", auth="digest"))
     assert store.ask("ASK { ?s ?p ?o }")
