@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,8 +27,9 @@ from tieskg import __version__
 from tieskg._progress import throttle
 from tieskg.errors import InputError, StoreError, ValidationFailed
 from tieskg.graph.derive import derive
+from tieskg.graph.name_index import write_name_index
 from tieskg.graph.statistics import record_graph_sizes
-from tieskg.graph.store import MARKER, OxigraphStore
+from tieskg.graph.store import MARKER, NAME_INDEX, OxigraphStore
 from tieskg.graph.validate import ValidationReport, validate_store
 from tieskg.loaders import LoadedDataset, builtin_datasets, load_dataset
 from tieskg.loaders._records import UnusedRow
@@ -100,7 +102,9 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     store_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(store_path)
     staging = store_path.with_name(f"{_STAGING_PREFIX.format(store_path.name)}{os.getpid()}")
+    names_file = staging.with_name(f"{staging.name}.names")
     shutil.rmtree(staging, ignore_errors=True)
+    indexing = None
     try:
         in_memory = stages_in_memory(rdf_files)
         say(f"staging the new store {'in memory' if in_memory else 'on disk'}")
@@ -108,6 +112,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         populated = populate(store, loaded, rdf_files=rdf_files, user_loads=user_loads,
                              progress=say)
         counts = populated.graph_counts
+        say("indexing names (alongside the validation)")
+        indexing = _NameIndexing(store, names_file)
         say("validating with SHACL")
         report = validate_store(store, progress=throttle(5.0, lambda done, total: say(
             f"validating with SHACL: {done} of {total} checks done"),
@@ -119,6 +125,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         if in_memory:
             say("writing the new store to disk")
             store = _persist(store, staging)
+        indexing.finish()
+        os.replace(names_file, staging / NAME_INDEX)
         records = sum(d.records for d in loaded)
         (staging / MARKER).write_text(json.dumps({
             "tieskg": __version__,
@@ -136,6 +144,10 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     finally:
         if not bulk_load_running():  # else it still writes there; the next build removes it
             shutil.rmtree(staging, ignore_errors=True)
+        if indexing is not None and not isinstance(sys.exc_info()[1], KeyboardInterrupt):
+            indexing.finish(quietly=True)  # seconds; Ctrl-C does not wait
+        if indexing is None or not indexing.running():
+            names_file.unlink(missing_ok=True)
     return BuildReport(store_path, counts, records, populated.derived, report,
                        time.perf_counter() - started,
                        unused=[row for dataset in loaded for row in dataset.unused],
@@ -289,10 +301,39 @@ def _interruptibly(work: Callable[[], None]) -> None:
         raise failures[0]
 
 
+class _NameIndexing:
+    """The name index of ``store`` written to ``target`` in a daemon thread, while the
+    build goes on (validation and the writing to disk leave a core free part of the time;
+    a daemon thread lets Ctrl-C end the build at once)."""
+
+    def __init__(self, store: OxigraphStore, target: Path) -> None:
+        self._failures: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(store, target),
+                                        name="tieskg-name-index", daemon=True)
+        self._thread.start()
+
+    def _run(self, store: OxigraphStore, target: Path) -> None:
+        try:
+            write_name_index(store, target)
+        except BaseException as exc:  # handed to the main thread by finish()
+            self._failures.append(exc)
+
+    def running(self) -> bool:
+        """Whether the index is still being written."""
+        return self._thread.is_alive()
+
+    def finish(self, *, quietly: bool = False) -> None:
+        """Wait for the index; raise what writing it raised (unless ``quietly``)."""
+        while self._thread.is_alive():
+            self._thread.join(0.1)
+        if self._failures and not quietly:
+            raise self._failures[0]
+
+
 def _remove_abandoned_staging(store_path: Path) -> None:
     """Remove staging folders left by builds whose process is gone (killed, interrupted)."""
     for left in store_path.parent.glob(f"{_STAGING_PREFIX.format(store_path.name)}*"):
-        pid = left.name.rsplit("-", 1)[-1].removesuffix(".nq")
+        pid = left.name.rsplit("-", 1)[-1].split(".")[0]
         if pid.isdigit() and not _process_alive(int(pid)):
             if left.is_dir():
                 shutil.rmtree(left, ignore_errors=True)

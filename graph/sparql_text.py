@@ -16,7 +16,7 @@ SELECT $r ?n WHERE { VALUES ?r { <urn:x:a> } $r <urn:x:name> ?n }
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
@@ -144,15 +144,18 @@ def _projection(tokens: list[_Token], i: int) -> set[str] | None:
     return names
 
 
-def inject_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+def inject_values(sparql: str, bindings: Mapping[str, Node | Sequence[Node]]) -> str:
     """``sparql`` with each bound variable constrained by a ``VALUES`` block: in the
     outermost group (so that it is bound in the results) and in every nested group that
     mentions it directly, as a pre-bound variable would be. Sub-SELECTs that do not
     project a variable keep their own (it is another variable there), as Oxigraph's
-    substitutions do."""
+    substitutions do. A sequence of terms restricts the variable to those terms (none:
+    no solutions)."""
     if not bindings:
         return sparql
-    values = {name: term_text(term) for name, term in bindings.items()}
+    values = {name: term_text(terms) if isinstance(terms, Node)
+              else " ".join(term_text(term) for term in terms)
+              for name, terms in bindings.items()}
     tokens = _tokens(sparql)
     inserts: list[tuple[int, set[str]]] = []   # position after "{", variables to bind
     stack: list[dict] = []                      # open groups: allowed names, mentions, insert

@@ -23,7 +23,7 @@ from typing import IO
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore as OxrdflibStore
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Literal, URIRef
 from rdflib.term import Node
 
 from tieskg.errors import QueryError, StoreError
@@ -34,6 +34,8 @@ Quad = tuple[Node, Node, Node, URIRef]
 
 #: File that marks a folder as a tieskg store and records how it was built.
 MARKER = "tieskg-store.json"
+#: The build's index of names (:mod:`tieskg.graph.name_index`), in the store's folder.
+NAME_INDEX = "names.sqlite"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,12 @@ class Store(ABC):
         """Serialize one graph, or (``graph=None``) every graph: as a dataset for
         formats that carry graphs, else as the deduplicated union of their triples."""
 
+    def names_containing(self, text: str) -> list[Literal] | None:
+        """Every name (a literal of a name property) that contains ``text``, ignoring
+        case, if the store keeps a text index that can tell; else ``None`` (the default),
+        and whoever asks reads every name."""
+        return None
+
 
 class OxigraphStore(Store):
     """An embedded Oxigraph store, on disk (``open``) or in memory (``in_memory``)."""
@@ -116,10 +124,14 @@ class OxigraphStore(Store):
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = True) -> OxigraphStore:
-        """The store built in ``path``; run ``tieskg build`` first if there is none."""
+        """The store built in ``path``; run ``tieskg build`` first if there is none.
+        Opening it for writing deletes its name index, which describes the store as
+        built."""
         if not (path / MARKER).is_file():
             raise StoreError(f"no tieskg store at {path}: run `tieskg build` first "
                              "(or pass --store PATH)")
+        if not read_only:
+            (path / NAME_INDEX).unlink(missing_ok=True)
         try:
             store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as exc:
@@ -143,6 +155,14 @@ class OxigraphStore(Store):
         if self.path is None:
             return {}
         return json.loads((self.path / MARKER).read_text(encoding="utf-8"))
+
+    def names_containing(self, text: str) -> list[Literal] | None:
+        """From the build's name index (:mod:`tieskg.graph.name_index`), if any."""
+        if self.path is None:
+            return None
+        from tieskg.graph.name_index import names_containing
+
+        return names_containing(self.path, text)
 
     # -- queries -----------------------------------------------------------------
     def _query(self, sparql: str, bindings: Mapping[str, Node] | None, **dataset):

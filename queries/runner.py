@@ -10,7 +10,8 @@ Header grammar
 The header is the run of lines at the top of the file that are comment lines (first
 non-blank character ``#``) or blank lines; it ends at the first other line. Within it::
 
-    field        = "#" [" "] KEY ":" [ " "* TEXT ]       KEY is title, description or param
+    field        = "#" [" "] KEY ":" [ " "* TEXT ]       KEY is title, description, param
+                                                          or name-index
     continuation = "#" " "{2,} TEXT                       (two or more spaces after the "#")
     param TEXT   = NAME " "+ TYPE ["?"] [ " "* "=" " "* DEFAULT ] " "+ "--" " "+ DESCRIPTION
 
@@ -26,6 +27,12 @@ non-blank character ``#``) or blank lines; it ends at the first other line. With
   loaded. A ``?`` after the type marks an *optional* parameter: it has no default and,
   when not given, its variable stays unbound. A parameter without ``?`` and without a
   default must be given.
+- ``name-index: VARIABLE PARAM`` (at most once) says that the query keeps only the rows
+  whose ``?VARIABLE`` is a name containing the string parameter ``$PARAM``, ignoring
+  case, as ``find-by-name`` does. On a store that keeps a name index (the embedded store
+  as built, :mod:`tieskg.graph.name_index`), :func:`run_query` then passes the names
+  the index finds as a ``VALUES`` block for ``?VARIABLE``, so that the query need not
+  read every name; the query's own filter still decides, so the answer is the same.
 - Any other comment line in the header (``# Example: ...``) is a free comment and is
   ignored. Lines of the form ``#KEY:`` with an unknown lower-case KEY are free comments
   too, so a misspelt key is not an error; the library's tests check every library query
@@ -78,6 +85,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from tieskg.errors import QueryError
+from tieskg.graph.sparql_text import inject_values
 from tieskg.graph.store import SelectResult, Store
 from tieskg.namespaces import PREFIXES
 
@@ -141,6 +149,8 @@ class LibraryQuery:
     params: tuple[Param, ...]
     sparql: str
     path: Path | Traversable
+    #: ``(variable, parameter)`` of a ``# name-index:`` line, if any.
+    name_index: tuple[str, str] | None = None
 
     @property
     def form(self) -> str:
@@ -154,7 +164,7 @@ class LibraryQuery:
 
 # -- header ----------------------------------------------------------------------
 
-_FIELD = re.compile(r"^#\s?(title|description|param):\s*(.*)$")
+_FIELD = re.compile(r"^#\s?(title|description|param|name-index):\s*(.*)$")
 _CONTINUATION = re.compile(r"^#[ \t]{2,}(\S.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)(?P<optional>\?)?"
@@ -214,10 +224,14 @@ def parse_query(text: str, name: str, path: Path | Traversable) -> LibraryQuery:
     """
     text = text.removeprefix("\ufeff")
     where = f"query {name} ({path})"
-    title = description = None
+    title = description = name_index = None
     params: list[Param] = []
     for key, value in _header_fields(text):
-        if key == "param":
+        if key == "name-index":
+            if name_index is not None:
+                raise QueryError(f"{where}: more than one '# name-index:' line")
+            name_index = tuple(value.split())
+        elif key == "param":
             param = _parse_param(value, where)
             if any(p.name == param.name for p in params):
                 raise QueryError(f"{where}: parameter {param.name!r} is declared twice")
@@ -235,8 +249,24 @@ def parse_query(text: str, name: str, path: Path | Traversable) -> LibraryQuery:
         if param.name not in used:
             raise QueryError(f"{where}: declares parameter {param.name!r} but the query "
                              f"never uses ${param.name}")
+    if name_index is not None:
+        _check_name_index(name_index, params, used, where)
     title = title or getattr(path, "name", None) or f"{name}.rq"
-    return LibraryQuery(name, title, description or "", tuple(params), text, path)
+    return LibraryQuery(name, title, description or "", tuple(params), text, path,
+                        name_index)
+
+
+def _check_name_index(fields: tuple[str, ...], params: list[Param], used: set[str],
+                      where: str) -> None:
+    if len(fields) != 2:
+        raise QueryError(f"{where}: write '# name-index: VARIABLE PARAM' (the variable "
+                         "holding the names, the string parameter they must contain)")
+    variable, name = fields
+    if variable not in used:
+        raise QueryError(f"{where}: name-index names ?{variable}, which the query never uses")
+    if not any(p.name == name and p.type == "string" for p in params):
+        raise QueryError(f"{where}: name-index names {name!r}, which is not a declared "
+                         "string parameter")
 
 
 # -- lexical scanning of SPARQL ----------------------------------------------------
@@ -422,8 +452,10 @@ def run_query(store: Store, query: LibraryQuery, values: Mapping[str, str] | Non
               ) -> SelectResult:
     """Bind ``values`` and run ``query`` (a SELECT query) on ``store``.
 
-    The query text is passed to the store unchanged; the values go in as pre-bound
-    variables through ``bindings=``.
+    The values go in as pre-bound variables through ``bindings=``. The query text is
+    passed to the store unchanged, except for a query with a ``# name-index:`` line on a
+    store with a name index: the names that contain the text are added as a ``VALUES``
+    block (see the module docstring).
     """
     form = query.form
     if form != "SELECT":
@@ -431,8 +463,14 @@ def run_query(store: Store, query: LibraryQuery, values: Mapping[str, str] | Non
         raise QueryError(f"query {query.name} is {kind} query; the runner runs SELECT "
                          "queries only")
     bindings = bind(query, values)
+    sparql = query.sparql
+    if query.name_index is not None and query.name_index[1] in bindings:
+        variable, param = query.name_index
+        names = store.names_containing(str(bindings[param]))
+        if names is not None:
+            sparql = inject_values(sparql, {variable: names})
     try:
-        return store.select(query.sparql, bindings=bindings)
+        return store.select(sparql, bindings=bindings)
     except RuntimeError as exc:  # Oxigraph: e.g. a bound variable not in the projection
         raise QueryError(f"query {query.name} cannot run: {exc}") from exc
 
