@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from enum import Enum
@@ -69,7 +70,9 @@ def export(store: Store, *, format: ExportFormat, graph: URIRef | None = None,
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write`` on a temp file beside ``path``, then rename it over ``path``.
 
-    If ``write`` fails, ``path`` keeps its previous content and no temp file remains.
+    If ``write`` fails, ``path`` keeps its previous content and no temp file remains. The
+    file gets the permissions of the file it replaces, or those a new file gets (0666 less
+    the umask), not the temp file's 0600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,11 +81,22 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         with os.fdopen(fd, "wb") as stream:
             write(stream)
             stream.flush()
+            os.fchmod(stream.fileno(), _new_file_mode(path))
             os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode of ``path`` if it exists, else that of a new file under the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class _CountingWriter:

@@ -114,3 +114,20 @@ def test_progress_hears_of_every_byte_written(case_store, tmp_path):
     export(case_store, format=ExportFormat.TRIG, output=out, progress=seen.append)
     assert seen == sorted(seen) and len(seen) > 1
     assert seen[-1] == out.stat().st_size
+
+
+def test_written_files_get_the_usual_permissions(tmp_path) -> None:
+    from tieskg.graph.export import write_atomically
+
+    old = os.umask(0o027)
+    try:
+        fresh = tmp_path / "fresh.ttl"
+        write_atomically(fresh, lambda stream: stream.write(b""))
+        assert fresh.stat().st_mode & 0o777 == 0o640
+        kept = tmp_path / "kept.ttl"
+        kept.write_bytes(b"old")
+        kept.chmod(0o604)
+        write_atomically(kept, lambda stream: stream.write(b"new"))
+        assert kept.stat().st_mode & 0o777 == 0o604 and kept.read_bytes() == b"new"
+    finally:
+        os.umask(old)
