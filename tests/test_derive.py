@@ -14,7 +14,8 @@ t5        c (ind-a)   a (ind-a)   -                 county-c -> county-a
 
 Industry roll-up: ind-a -> ind-b from t1 and t2 (2); ind-b -> ind-c from t3 (the
 product industry wins over the supplier's ind-a) and t4 (2); t5 is within ind-a (left out).
-Region roll-up: one tie per county pair, each with count 1 (five pairs).
+Region roll-up: one tie per county pair, each with count 1 (five pairs). Company a does
+R&D in county-a and manufactures in county-b: one R&D-manufacturing tie.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ SUPPLY = """
 tksyn:ind-a a tk:Industry ; skos:prefLabel "Industry A"@en , "甲产业"@zh .
 tksyn:ind-b a tk:Industry ; skos:prefLabel "Industry B"@en , "乙产业"@zh .
 tksyn:ind-c a tk:Industry ; skos:prefLabel "Industry C"@en .
+tksyn:county-a skos:prefLabel "County A"@en , "甲县"@zh .
+tksyn:county-b skos:prefLabel "County B"@en , "乙县"@zh .
+tksyn:county-c skos:prefLabel "County C"@en .
+tksyn:rd-a a tk:RDCentre ; tk:operatedBy tksyn:a ; tk:locatedIn tksyn:county-a .
+tksyn:plant-a a tk:ManufacturingPlant ; tk:operatedBy tksyn:a ; tk:locatedIn tksyn:county-b .
 
 tksyn:a a tk:Company ; tk:industry tksyn:ind-a ; tk:locatedIn tksyn:county-a .
 tksyn:b a tk:Company ; tk:industry tksyn:ind-b ; tk:locatedIn tksyn:county-b .
@@ -110,6 +116,28 @@ def test_supply_ties_roll_up_to_region_pairs(derived_store):
     assert {pair: value[1] for pair, value in ties.items()} == {
         ("county-a", "county-b"): 1, ("county-c", "county-b"): 1, ("county-a", "county-c"): 1,
         ("county-b", "county-c"): 1, ("county-c", "county-a"): 1}
+
+
+def test_region_ties_are_labelled_in_english_and_where_both_names_exist_in_chinese(
+        derived_store):
+    ties = _ties(derived_store, "SupplyTie", "fromRegion", "toRegion")
+
+    def labels(pair: tuple[str, str]) -> set[tuple[str | None, str]]:
+        rows = derived_store.select("SELECT $tie ?l WHERE { $tie skos:prefLabel ?l }",
+                                    bindings={"tie": ties[pair][0]}).rows
+        return {(label.language, str(label)) for (_tie, label) in rows}
+
+    assert labels(("county-a", "county-b")) == {
+        ("en", "Supply from County A to County B (derived)"), ("zh", "甲县向乙县供应（推导）")}
+    assert labels(("county-a", "county-c")) == {
+        ("en", "Supply from County A to County C (derived)")}
+    rd = _ties(derived_store, "RDManufacturingTie", "fromRegion", "toRegion")
+    assert set(rd) == {("county-a", "county-b")}
+    rows = derived_store.select("SELECT $tie ?l WHERE { $tie skos:prefLabel ?l }",
+                                bindings={"tie": rd["county-a", "county-b"][0]}).rows
+    assert {(label.language, str(label)) for (_tie, label) in rows} == {
+        ("en", "R&D in County A, manufacturing in County B (derived)"),
+        ("zh", "甲县研发、乙县制造（推导）")}
 
 
 def test_derivation_is_repeatable(derived_store):
