@@ -61,6 +61,19 @@ def store() -> OxigraphStore:
     """REGION has a company in test:1 and, in its DISTRICT, a plant in test:2.1 (below
     test:2); PARTNER has a park focused on test:3 and a company in test:1; ELSEWHERE has
     a company in test:4, which counts for no one."""
+    result = OxigraphStore.in_memory()
+    populate(result, [])
+    result.replace_graph(G, _quads())
+    return result
+
+
+def _thing(local, cls, prop, industry, where, name):
+    iri = _iri(local)
+    return [(iri, RDF.type, cls, G), (iri, prop, URIRef(industry), G),
+            (iri, TK.locatedIn, where, G), (iri, SKOS.prefLabel, Literal(name, lang="en"), G)]
+
+
+def _quads() -> list:
     quads = []
     for code, broader in (("1", None), ("2", None), ("2.1", "2"), ("3", None), ("4", None)):
         iri = URIRef(IND + code)
@@ -73,9 +86,7 @@ def store() -> OxigraphStore:
               (DISTRICT, TK.parentDivision, REGION, G)]
 
     def thing(local, cls, prop, industry, where, name):
-        iri = _iri(local)
-        return [(iri, RDF.type, cls, G), (iri, prop, URIRef(IND + industry), G),
-                (iri, TK.locatedIn, where, G), (iri, SKOS.prefLabel, Literal(name, lang="en"), G)]
+        return _thing(local, cls, prop, IND + industry, where, name)
 
     quads += thing("firm", TK.Company, TK.industry, "1", REGION, "Raw Co.")
     quads += thing("plant", TK.ManufacturingPlant, TK.industry, "2.1", DISTRICT, "Parts plant")
@@ -86,10 +97,7 @@ def store() -> OxigraphStore:
     firm = _iri("in-park")
     quads += [(firm, RDF.type, TK.Company, G), (firm, TK.industry, URIRef(IND + "3"), G),
               (firm, TK.inPark, _iri("park"), G)]
-    result = OxigraphStore.in_memory()
-    populate(result, [])
-    result.replace_graph(G, quads)
-    return result
+    return quads
 
 
 @pytest.fixture()
@@ -142,6 +150,34 @@ def test_without_the_industry_hierarchy_a_narrower_industry_does_not_match(store
     tree = IndustryTree.from_store(store)
     gaps = chain_gaps(load_chain(template), tree.by_key, read_evidence(store, REGION))
     assert gaps[1].status == MISSING
+
+
+def test_industries_of_another_classification_count_through_the_crosswalk(template):
+    """Three firms in REGION coded in another classification: other:x is a close match of
+    test:4, other:y is narrower than test:3 (test:3 narrowMatch other:y), other:z is only
+    related to test:2 and so counts for nothing."""
+    other = "https://w3id.org/tieskg/id/industry/other/"
+    quads = _quads()
+    for code in "xyz":
+        quads.append((URIRef(other + code), RDF.type, TK.Industry, G))
+    quads += [(URIRef(other + "x"), SKOS.closeMatch, URIRef(IND + "4"), G),
+              (URIRef(IND + "3"), SKOS.narrowMatch, URIRef(other + "y"), G),
+              (URIRef(other + "z"), SKOS.relatedMatch, URIRef(IND + "2"), G)]
+    quads += _thing("x-firm", TK.Company, TK.industry, other + "x", REGION, "X Co.")
+    quads += _thing("y-firm", TK.Company, TK.industry, other + "y", REGION, "Y Co.")
+    quads += _thing("z-firm", TK.Company, TK.industry, other + "z", REGION, "Z Co.")
+    crosswalked = OxigraphStore.in_memory()
+    populate(crosswalked, [])
+    crosswalked.replace_graph(G, quads)
+    tree = IndustryTree.from_store(crosswalked)
+    gaps = chain_gaps(load_chain(template), tree.by_key, read_evidence(crosswalked, REGION),
+                      ancestors=tree.counted_for)
+    local = {g.segment.id: {str(e.thing).rsplit("/", 1)[1] for e in g.local} for g in gaps}
+    assert local == {"raw": {"firm"}, "parts": {"plant"}, "assembly": {"y-firm"},
+                     "service": {"x-firm"}}
+    assert [g.status for g in gaps] == [PRESENT_LOCALLY] * 4
+    # within one classification the crosswalk plays no part
+    assert tree.ancestors(URIRef(other + "x")) == [URIRef(other + "x")]
 
 
 # -- the template loader ---------------------------------------------------------------

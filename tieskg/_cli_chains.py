@@ -198,7 +198,9 @@ def chain_gaps(obj, chain: str, region: str, partner: str | None, picture: Path 
     CHAIN is a template id (see `tieskg analyze chains`) or a template YAML file; REGION
     a division code (330604), a name (上虞区, 绍兴市/上虞区, Shangyu) or an IRI. Evidence is
     the organizations, facilities and parks with a segment's industry (or one below it)
-    in the region or in its subdivisions. Missing segments are investment-attraction
+    in the region or in its subdivisions. An industry of another classification counts
+    through the crosswalks (exact, close and broad matches: an ISIC or SEI code for a
+    GB/T segment); related matches do not. Missing segments are investment-attraction
     targets.
     """
     from tieskg.graph.analysis.chain_gaps import chain_gaps as run
@@ -216,7 +218,7 @@ def chain_gaps(obj, chain: str, region: str, partner: str | None, picture: Path 
                                  else (None, None))
     gaps = run(template, tree.by_key, read_evidence(store, region_iri),
                read_evidence(store, partner_iri) if partner_iri else [],
-               ancestors=tree.ancestors)
+               ancestors=tree.counted_for)
     header = ["position", "segment", "segment_zh", "segment_en", "industries", "status",
               "local_evidence", "partner_evidence", "local_iris", "partner_iris", "provenance"]
     rows = [[g.position, g.segment.id, g.segment.name_zh, g.segment.name_en,

@@ -38,9 +38,12 @@ class Industry:
 class IndustryTree:
     """Every industry of a store, with ancestors and a ``scheme:code`` index."""
 
-    def __init__(self, industries: dict[URIRef, Industry]):
+    def __init__(self, industries: dict[URIRef, Industry],
+                 matches: dict[URIRef, set[URIRef]] | None = None):
         self.industries = industries
         self.by_key = {i.key: i.iri for i in industries.values()}
+        #: industry -> equivalent or broader industries of other classifications
+        self.matches = matches or {}
 
     @classmethod
     def from_store(cls, store: Store) -> IndustryTree:
@@ -58,7 +61,10 @@ class IndustryTree:
                                                   name_zh=str(name_zh or ""))
             if broader is not None:
                 item.broader.add(broader)
-        return cls(industries)
+        matches: dict[URIRef, set[URIRef]] = {}
+        for iri, counted_for in store.select(internal_query("industry-matches")).rows:
+            matches.setdefault(iri, set()).add(counted_for)
+        return cls(industries, matches)
 
     def ancestors(self, iri: URIRef) -> list[URIRef]:
         """``iri`` and every industry above it (nearest first; cycles are cut)."""
@@ -69,6 +75,25 @@ class IndustryTree:
             for item in frontier:
                 known = self.industries.get(item)
                 for up in sorted(known.broader) if known else ():
+                    if up not in seen:
+                        seen.append(up)
+                        nxt.append(up)
+            frontier = nxt
+        return seen
+
+    def counted_for(self, iri: URIRef) -> list[URIRef]:
+        """``iri`` and every industry it counts for: those above it, and across the
+        classification crosswalks their equivalents and broader matches, and those above
+        them (nearest first; cycles are cut). Within one classification this is
+        :meth:`ancestors`."""
+        seen = [iri]
+        frontier = [iri]
+        while frontier:
+            nxt = []
+            for item in frontier:
+                known = self.industries.get(item)
+                ups = (known.broader if known else set()) | self.matches.get(item, set())
+                for up in sorted(ups):
                     if up not in seen:
                         seen.append(up)
                         nxt.append(up)
