@@ -26,6 +26,9 @@ from rdflib.term import Node
 from tieskg.errors import QueryError
 from tieskg.namespaces import PREFIXES
 
+#: The one SPARQL lexer of tieskg (the query runner and the endpoint's checks use it too):
+#: strings, IRIs, comments, variables, prefixed names, keywords and the punctuation
+#: that shapes groups. Anything else (numbers, operators, ``.``, ``;``) is skipped.
 _TOKEN = re.compile(
     r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\')'
     r'|(?P<short>"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
@@ -40,7 +43,10 @@ _TOKEN = re.compile(
 
 
 @dataclass(frozen=True)
-class _Token:
+class Token:
+    """One token: its kind (``long``, ``short``, ``iri``, ``var``, ``pname``, ``word``,
+    ``punct``), its text and where it stands in the query."""
+
     kind: str
     text: str
     start: int
@@ -50,8 +56,15 @@ class _Token:
         return self.kind == "word" and self.text.upper() in words
 
 
-def _tokens(sparql: str) -> list[_Token]:
-    return [_Token(m.lastgroup or "", m.group(), m.start(), m.end())
+def lex(sparql: str) -> list[Token]:
+    """The tokens of ``sparql``, comments left out.
+
+    >>> [(t.kind, t.text) for t in lex('SELECT ?a WHERE { ?a tk:p "#x" } # ?b')]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('word', 'SELECT'), ('var', '?a'), ('word', 'WHERE'), ('punct', '{'), ('var', '?a'),
+     ('pname', 'tk:p'), ('short', '"#x"'), ('punct', '}')]
+    """
+    return [Token(m.lastgroup or "", m.group(), m.start(), m.end())
             for m in _TOKEN.finditer(sparql) if m.lastgroup != "comment"]
 
 
@@ -91,7 +104,7 @@ def term_text(term: Node) -> str:
 
 # -- prologue ----------------------------------------------------------------------
 
-def _prologue_end(tokens: list[_Token]) -> int:
+def _prologue_end(tokens: list[Token]) -> int:
     """Index of the first token after the PREFIX/BASE declarations."""
     i = 0
     while i < len(tokens) and tokens[i].is_word("PREFIX", "BASE"):
@@ -102,7 +115,7 @@ def _prologue_end(tokens: list[_Token]) -> int:
 def with_prefixes(sparql: str) -> str:
     """``sparql`` preceded by a declaration of each tieskg prefix it does not declare
     (embedded Oxigraph adds them itself; a server knows none or others)."""
-    tokens = _tokens(sparql)
+    tokens = lex(sparql)
     declared = {tokens[i + 1].text.rstrip(":") for i in range(_prologue_end(tokens))
                 if tokens[i].is_word("PREFIX") and i + 1 < len(tokens)}
     lines = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items()
@@ -112,7 +125,7 @@ def with_prefixes(sparql: str) -> str:
 
 # -- VALUES injection ----------------------------------------------------------------
 
-def _matching_brace(tokens: list[_Token], i: int) -> int:
+def _matching_brace(tokens: list[Token], i: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``i``."""
     depth = 0
     for j in range(i, len(tokens)):
@@ -125,7 +138,7 @@ def _matching_brace(tokens: list[_Token], i: int) -> int:
     raise QueryError("unbalanced braces in the query")
 
 
-def _projection(tokens: list[_Token], i: int) -> set[str] | None:
+def _projection(tokens: list[Token], i: int) -> set[str] | None:
     """Variables a SELECT at ``i`` projects (None for ``*``), up to its WHERE group."""
     names: set[str] = set()
     parens = 0
@@ -153,7 +166,7 @@ def inject_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     if not bindings:
         return sparql
     values = {name: term_text(term) for name, term in bindings.items()}
-    tokens = _tokens(sparql)
+    tokens = lex(sparql)
     inserts: list[tuple[int, set[str]]] = []   # position after "{", variables to bind
     stack: list[dict] = []                      # open groups: allowed names, mentions, insert
     pending_projection: set[str] | bool | None = False  # a sub-SELECT's, until its "{"
@@ -236,7 +249,7 @@ def paged_select(sparql: str) -> PagedSelect | None:
     }
     LIMIT 10 OFFSET 20
     """
-    tokens = _tokens(sparql)
+    tokens = lex(sparql)
     start = _prologue_end(tokens)
     if start >= len(tokens) or not tokens[start].is_word("SELECT"):
         return None
