@@ -193,7 +193,7 @@ def install(cli: click.Group) -> None:
     the ``push`` command."""
     cli.add_command(push)
     cli.params.extend(_options())
-    for name in ("build", "load", "validate", "query", "info", "export", "push"):
+    for name in ("build", "load", "validate", "query", "info", "export", "push", "serve"):
         if name in cli.commands:
             cli.commands[name].params.extend(_options())
 
