@@ -136,12 +136,12 @@ class SparqlEndpointStore(Store):
 
     def _query(self, sparql: str, accept: str, *, capped_ok: bool = False,
                dataset: Dataset | None = None) -> httpx.Response:
-        form: list[tuple[str, str]] = [("query", sparql)]
+        form: dict[str, str | list[str]] = {"query": sparql}
         if self.endpoint.server_timeout:
-            form.append(("timeout", str(max(1, round(self.endpoint.server_timeout * 1000)))))
+            form["timeout"] = str(max(1, round(self.endpoint.server_timeout * 1000)))
         if dataset is not None:
-            form += [("default-graph-uri", g) for g in dataset.default_graph]
-            form += [("named-graph-uri", g) for g in dataset.named_graphs]
+            form["default-graph-uri"] = list(dataset.default_graph)
+            form["named-graph-uri"] = list(dataset.named_graphs)
         response = self._send("POST", self.endpoint.query, data=form,
                               headers={"Accept": accept})
         if response.headers.get("X-SQL-State") == "S1TAT":  # Virtuoso's "anytime" answer
