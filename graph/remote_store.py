@@ -11,6 +11,7 @@ sub-SELECT, since servers such as Virtuoso silently cap the rows of one result.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
@@ -382,12 +383,15 @@ def _capped(response: httpx.Response) -> bool:
     return "X-SPARQL-MaxRows" in response.headers
 
 
+_BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
 def _term(value: dict) -> Node:
     kind = value.get("type")
     if kind == "uri":
         return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
+    if kind == "bnode":  # Virtuoso labels them nodeID://b123: not a valid label elsewhere
+        return BNode(_BNODE_UNSAFE.sub("_", value["value"].removeprefix("nodeID://")))
     if kind in ("literal", "typed-literal"):
         if "xml:lang" in value:
             return Literal(value["value"], lang=value["xml:lang"])

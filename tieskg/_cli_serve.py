@@ -88,8 +88,10 @@ def serve(obj, host: str, port: int, timeout: float, max_rows: int, max_request_
 
     store_path = obj.store_path
     endpoint = configured_endpoint(obj)
-    if endpoint is not None:  # the server's own limit too, where it takes one (Virtuoso)
-        endpoint = dataclasses.replace(endpoint, timeout=timeout, server_timeout=timeout)
+    if endpoint is not None:  # the server's own limit too, where it takes one (Virtuoso):
+        # a little shorter, so that the server stops the query before the worker is killed
+        endpoint = dataclasses.replace(endpoint, timeout=timeout,
+                                       server_timeout=timeout * 0.8)
     elif not (store_path / MARKER).is_file():
         raise ServeError(f"no tieskg store at {store_path}: run `tieskg build` first "
                          "(or pass --store PATH, or --endpoint URL to serve a SPARQL server)")
