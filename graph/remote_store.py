@@ -5,7 +5,8 @@ The server must answer queries on the union of its named graphs as the default g
 tieskg's embedded store does (Virtuoso does so by default; start Oxigraph's server with
 ``--union-default-graph``). Bindings go into the query as ``VALUES`` blocks
 (:mod:`tieskg.graph.sparql_text`); SELECT results are read in pages ordered inside a
-sub-SELECT, since servers such as Virtuoso silently cap the rows of one result.
+sub-SELECT, since servers such as Virtuoso silently cap the rows of one result. Whole
+graphs are read with a Graph Store Protocol GET where the server has that endpoint.
 """
 
 from __future__ import annotations

@@ -128,7 +128,6 @@ def boolean_reply(value: bool, job: Job) -> Reply:
     return Reply(200, job.media, _boolean(value, job.fmt))
 
 
-
 def _boolean(value: bool, fmt: str) -> bytes:
     word = "true" if value else "false"
     if fmt == "json":

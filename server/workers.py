@@ -101,7 +101,8 @@ class WorkerPool:
 
     def __init__(self, source: Source, *, size: int, timeout: float, writable: bool = False):
         self.source = source
-        self.size = 1 if writable else size
+        # one writer on the embedded store; a server takes concurrent updates itself
+        self.size = 1 if writable and not isinstance(source, Endpoint) else size
         self.timeout = timeout
         self.writable = writable
         self._workers: list[Worker] = []

@@ -164,7 +164,8 @@ def test_command_gives_on_the_server_what_it_gives_embedded(name, tutorial, tuto
     suffix = {"export": ".nq", "analyze export-network": ".json"}.get(
         name, ".png" if "picture" in name else ".html")
     results = []
-    for where in (["--store", str(tutorial)], endpoint_args(tutorial_server)):
+    nowhere = ["--store", str(tmp_path / "no-store")]  # a command ignoring --endpoint fails
+    for where in (["--store", str(tutorial)], [*nowhere, *endpoint_args(tutorial_server)]):
         out = tmp_path / f"{len(results)}{suffix}"
         run = tieskg(*where, *[a.replace("{out}", str(out)) for a in args])
         assert run.returncode == 0, f"{where}: {run.stdout}{run.stderr}"
