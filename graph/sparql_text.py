@@ -236,15 +236,17 @@ def paged_select(sparql: str) -> PagedSelect | None:
     paged that way (it has a LIMIT or OFFSET of its own, or is not a SELECT query).
 
     Pages are slices of a sub-SELECT ordered by the query's own ORDER BY, then by every
-    projected variable, so that they neither overlap nor leave rows out (servers such as
-    Virtuoso otherwise return rows in any order, and cap the rows of one result).
+    projected variable (by the GROUP BY variables alone when it groups by variables: they
+    identify a row, and long aggregates are too long for Virtuoso to sort), so that they
+    neither overlap nor leave rows out (servers such as Virtuoso otherwise return rows in
+    any order, and cap the rows of one result).
 
     >>> q = paged_select("PREFIX x: <urn:x:> SELECT ?a (COUNT(*) AS ?n) "
     ...                  "WHERE { ?a x:p ?b } GROUP BY ?a ORDER BY DESC(?n)")
     >>> print(q.page(10, 20))
     PREFIX x: <urn:x:>
     SELECT ?a ?n WHERE {
-    { SELECT ?a (COUNT(*) AS ?n) WHERE { ?a x:p ?b } GROUP BY ?a ORDER BY DESC(?n) ?a ?n
+    { SELECT ?a (COUNT(*) AS ?n) WHERE { ?a x:p ?b } GROUP BY ?a ORDER BY DESC(?n) ?a
     }
     }
     LIMIT 10 OFFSET 20
@@ -262,16 +264,31 @@ def paged_select(sparql: str) -> PagedSelect | None:
     depth = 0
     order_end: int | None = None
     has_order = False
-    for token in tail:
+    group: list[str] | None = None  # the GROUP BY variables, while reading them
+    grouped: list[str] = []
+    for position, token in enumerate(tail):
         depth += (token.text in "({") - (token.text in ")}") if token.kind == "punct" else 0
+        if group is not None and not (token.kind == "var" and not depth) and not (
+                token.is_word("BY") and group == []):
+            # a GROUP BY of variables only: they identify a row, and order pages alone
+            grouped = group if token.is_word("HAVING", "ORDER", "VALUES") else []
+            group = None
         if depth:
             continue
         if token.is_word("LIMIT", "OFFSET"):
             return None
-        if token.is_word("ORDER"):
+        if token.is_word("GROUP") and position + 1 < len(tail) and tail[position + 1].is_word(
+                "BY"):
+            group = []
+        elif group is not None:
+            if token.kind == "var":
+                group.append(token.text[1:])
+        elif token.is_word("ORDER"):
             has_order = True
         elif token.is_word("VALUES") and order_end is None:
             order_end = token.start
+    if group is not None:  # the query ends with its GROUP BY
+        grouped = group
     body_start = tokens[start].start
     body_end = order_end if order_end is not None else len(sparql)
     body = sparql[body_start:body_end].rstrip()
@@ -280,6 +297,8 @@ def paged_select(sparql: str) -> PagedSelect | None:
     ordered = [t.text[1:] for t in tokens[start:] if t.kind == "var"
                and t.text[1:] in (projected or ())]
     keys = list(dict.fromkeys(ordered)) if projected is not None else names
+    if grouped:  # (projected values, such as long GROUP_CONCATs, can be too long to sort)
+        keys = list(dict.fromkeys(grouped))
     tiebreak = " ".join(f"?{name}" for name in keys)
     inner = f"{body} {tiebreak}" if has_order else f"{body}\nORDER BY {tiebreak}"
     if order_end is not None:

@@ -130,10 +130,12 @@ def tutorial(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def tutorial_server(tmp_path_factory, tutorial) -> Server:
-    """Oxigraph's server holding the same graphs as ``tutorial``."""
-    with oxigraph_server(tmp_path_factory.mktemp("oxigraph-tutorial")) as server:
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def tutorial_server(request, tmp_path_factory, tutorial) -> Server:
+    """A server holding the same graphs as ``tutorial``."""
+    folder = tmp_path_factory.mktemp(f"{request.param}-tutorial")
+    start = oxigraph_server if request.param == "oxigraph" else virtuoso_server
+    with start(folder) as server:
         report = push(OxigraphStore.open(tutorial), SparqlEndpointStore(server.endpoint),
                       chunk=20000)
         assert not report.differences
