@@ -194,8 +194,10 @@ def install(cli: click.Group) -> None:
     cli.add_command(push)
     cli.params.extend(_options())
     for name in ("build", "load", "validate", "query", "info", "export", "push", "serve"):
-        if name in cli.commands:
-            cli.commands[name].params.extend(_options())
+        command = cli.commands.get(name)
+        # once: commands of other modules (serve) are shared by a second import of the CLI
+        if command is not None and not any(p.name == "endpoint" for p in command.params):
+            command.params.extend(_options())
 
 
 def store_location(store, fallback: Path) -> str:
