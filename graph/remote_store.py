@@ -5,12 +5,14 @@ The server must answer queries on the union of its named graphs as the default g
 tieskg's embedded store does (Virtuoso does so by default; start Oxigraph's server with
 ``--union-default-graph``). Bindings go into the query as ``VALUES`` blocks
 (:mod:`tieskg.graph.sparql_text`); SELECT results are read in pages ordered inside a
-sub-SELECT, since servers such as Virtuoso silently cap the rows of one result.
+sub-SELECT, since servers such as Virtuoso silently cap the rows of one result. Whole
+graphs are read with a Graph Store Protocol GET where the server has that endpoint.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
@@ -34,6 +36,14 @@ _N_TRIPLES = "application/n-triples"
 
 
 @dataclass(frozen=True)
+class Dataset:
+    """The SPARQL protocol's ``default-graph-uri`` and ``named-graph-uri`` of a query."""
+
+    default_graph: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """Where a server is and how to talk to it.
 
@@ -52,6 +62,10 @@ class Endpoint:
     auth: str | None = None
     page_size: int = DEFAULT_PAGE_SIZE
     timeout: float = 300.0
+    #: seconds the server itself may spend on one query: sent as the ``timeout``
+    #: parameter in milliseconds, which Virtuoso honours (it stops the query); Oxigraph's
+    #: server ignores it (start it with ``--timeout-s``)
+    server_timeout: float | None = None
 
     def client(self) -> httpx.Client:
         """An HTTP client that authenticates as configured."""
@@ -72,6 +86,10 @@ class Endpoint:
         elif kind is not None:
             raise StoreError(f"unknown --auth {kind!r}: use basic, digest or bearer")
         return httpx.Client(auth=auth, headers=headers, timeout=self.timeout)
+
+
+class ServerTimeout(StoreError):
+    """The server did not answer within the time limit, or stopped the query at its own."""
 
 
 class SparqlEndpointStore(Store):
@@ -102,7 +120,7 @@ class SparqlEndpointStore(Store):
         try:
             response = self._client.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
-            raise StoreError(f"the SPARQL server at {url} did not answer in time "
+            raise ServerTimeout(f"the SPARQL server at {url} did not answer in time "
                              f"({self.endpoint.timeout:.0f} s)") from exc
         except httpx.HTTPError as exc:
             raise StoreError(f"cannot reach the SPARQL server at {url}: {exc}; check the "
@@ -118,12 +136,18 @@ class SparqlEndpointStore(Store):
                         f"{detail}")
         return response
 
-    def _query(self, sparql: str, accept: str, *, capped_ok: bool = False
-               ) -> httpx.Response:
-        response = self._send("POST", self.endpoint.query, data={"query": sparql},
+    def _query(self, sparql: str, accept: str, *, capped_ok: bool = False,
+               dataset: Dataset | None = None) -> httpx.Response:
+        form: dict[str, str | list[str]] = {"query": sparql}
+        if self.endpoint.server_timeout:
+            form["timeout"] = str(max(1, round(self.endpoint.server_timeout * 1000)))
+        if dataset is not None:
+            form["default-graph-uri"] = list(dataset.default_graph)
+            form["named-graph-uri"] = list(dataset.named_graphs)
+        response = self._send("POST", self.endpoint.query, data=form,
                               headers={"Accept": accept})
         if response.headers.get("X-SQL-State") == "S1TAT":  # Virtuoso's "anytime" answer
-            raise StoreError(f"the SPARQL server at {self.endpoint.query} stopped the query "
+            raise ServerTimeout(f"the SPARQL server at {self.endpoint.query} stopped the query "
                              "at its time limit and returned a partial result; raise the "
                              "server's limit (Virtuoso: MaxQueryExecutionTime)")
         if not capped_ok and _capped(response):
@@ -169,8 +193,26 @@ class SparqlEndpointStore(Store):
                 return SelectResult(variables, rows)
             offset += size
 
-    def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
-        document = self._query(self._text(sparql, bindings), _RESULTS_JSON).json()
+    def select_first(self, sparql: str, *, rows: int,
+                     bindings: Mapping[str, Node] | None = None,
+                     dataset: Dataset | None = None) -> tuple[SelectResult, bool]:
+        """The first ``rows`` rows of a SELECT query, and whether it has more: one request
+        for ``rows`` + 1 rows (the query wrapped in a LIMIT; as it is when it has a LIMIT
+        of its own). For a capped answer, such as ``tieskg serve`` gives."""
+        text = self._text(sparql, bindings)
+        paged = paged_select(text)
+        if paged is not None:
+            text = paged.page(rows + 1, 0)
+        response = self._query(text, _RESULTS_JSON, capped_ok=True, dataset=dataset)
+        result = _select_result(response)
+        more = len(result.rows) > rows or (_capped(response) and len(result.rows) >= int(
+            response.headers["X-SPARQL-MaxRows"]))
+        return SelectResult(result.variables, result.rows[:rows]), more
+
+    def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None,
+            dataset: Dataset | None = None) -> bool:
+        document = self._query(self._text(sparql, bindings), _RESULTS_JSON,
+                               dataset=dataset).json()
         if "boolean" in document:
             return bool(document["boolean"])
         rows = document.get("results", {}).get("bindings", [])
@@ -178,10 +220,10 @@ class SparqlEndpointStore(Store):
             return rows[0]["__ASK_RETVAL"]["value"] not in ("0", "false")  # Virtuoso, as dba
         raise QueryError("expected an ASK query")
 
-    def construct(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
-                  ) -> list[tuple[Node, Node, Node]]:
+    def construct(self, sparql: str, *, bindings: Mapping[str, Node] | None = None,
+                  dataset: Dataset | None = None) -> list[tuple[Node, Node, Node]]:
         response = self._query(self._text(sparql, bindings),
-                               f"{_N_TRIPLES}, text/turtle;q=0.9")
+                               f"{_N_TRIPLES}, text/turtle;q=0.9", dataset=dataset)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         format = ox.RdfFormat.TURTLE if kind == "text/turtle" else ox.RdfFormat.N_TRIPLES
         try:
@@ -253,21 +295,61 @@ class SparqlEndpointStore(Store):
 
     def dump(self, output: IO[bytes], *, format: ox.RdfFormat, graph: URIRef | None = None
              ) -> None:
+        """As :meth:`Store.dump`, graph by graph: each one read with a Graph Store Protocol
+        GET when a graph store endpoint is configured (one request, the server's own
+        serialization), else, or when the server's answer has fewer triples than it
+        counts (a row cap), through paged SELECT queries."""
         prefixes = prefixes_for(format)
+        counts = self.graph_counts()
         if graph is not None:
-            result = self.select("SELECT ?s ?p ?o $g WHERE { GRAPH $g { ?s ?p ?o } }",
-                                 bindings={"g": graph})
-            ox.serialize((ox.Triple(*(to_oxigraph(t) for t in row[:3])) for row in result.rows),
-                         output, format=format, prefixes=prefixes)
-            return
-        result = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        if format.supports_datasets:
-            ox.serialize((ox.Quad(*(to_oxigraph(t) for t in row)) for row in result.rows),
-                         output, format=format, prefixes=prefixes)
+            if str(graph) not in counts:
+                raise StoreError(f"no graph {graph} on the SPARQL server at "
+                                 f"{self.endpoint.query} (see `tieskg info`)")
+            ox.serialize(self.graph_triples(graph, counts[str(graph)]), output,
+                         format=format, prefixes=prefixes)
+        elif format.supports_datasets:
+            quads = (ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
+                     for name, count in counts.items()
+                     for t in self.graph_triples(URIRef(name), count))
+            ox.serialize(quads, output, format=format, prefixes=prefixes)
         else:
-            triples = dict.fromkeys(ox.Triple(*(to_oxigraph(t) for t in row[:3]))
-                                    for row in result.rows)
-            ox.serialize(triples, output, format=format, prefixes=prefixes)
+            union: dict[ox.Triple, None] = {}
+            for name, count in counts.items():
+                union.update(dict.fromkeys(self.graph_triples(URIRef(name), count)))
+            ox.serialize(union, output, format=format, prefixes=prefixes)
+
+    def graph_triples(self, graph: URIRef, count: int | None = None) -> list[ox.Triple]:
+        """Every triple of named graph ``graph`` (``count``: how many the server counts,
+        if known)."""
+        if count is None:
+            count = self.graph_count(graph)
+        if self.endpoint.graph_store:
+            triples = self._graph_store_get(graph)
+            if triples is not None and len(triples) == count:
+                return triples
+        result = self.select("SELECT ?s ?p ?o $g WHERE { GRAPH $g { ?s ?p ?o } }",
+                             bindings={"g": graph})
+        return [ox.Triple(*(to_oxigraph(t) for t in row[:3])) for row in result.rows]
+
+    def _graph_store_get(self, graph: URIRef) -> list[ox.Triple] | None:
+        """The triples of ``graph`` from the Graph Store endpoint; None when the server
+        does not give them as N-Triples (the caller then pages through a query)."""
+        try:
+            response = self._send("GET", self.endpoint.graph_store or "",
+                                  params={"graph": str(graph)},
+                                  headers={"Accept": _N_TRIPLES})
+        except ServerTimeout:
+            raise
+        except (QueryError, StoreError):  # no such endpoint, or not for this graph: page
+            return None
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if kind != _N_TRIPLES:
+            return None
+        try:
+            return list(dict.fromkeys(quad.triple for quad in ox.parse(
+                response.content, format=ox.RdfFormat.N_TRIPLES)))
+        except SyntaxError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -302,12 +384,15 @@ def _capped(response: httpx.Response) -> bool:
     return "X-SPARQL-MaxRows" in response.headers
 
 
+_BNODE_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
 def _term(value: dict) -> Node:
     kind = value.get("type")
     if kind == "uri":
         return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
+    if kind == "bnode":  # Virtuoso labels them nodeID://b123: not a valid label elsewhere
+        return BNode(_BNODE_UNSAFE.sub("_", value["value"].removeprefix("nodeID://")))
     if kind in ("literal", "typed-literal"):
         if "xml:lang" in value:
             return Literal(value["value"], lang=value["xml:lang"])

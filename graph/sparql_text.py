@@ -26,6 +26,9 @@ from rdflib.term import Node
 from tieskg.errors import QueryError
 from tieskg.namespaces import PREFIXES
 
+#: The one SPARQL lexer of tieskg (the query runner and the endpoint's checks use it too):
+#: strings, IRIs, comments, variables, prefixed names, keywords and the punctuation
+#: that shapes groups. Anything else (numbers, operators, ``.``, ``;``) is skipped.
 _TOKEN = re.compile(
     r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\')'
     r'|(?P<short>"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
@@ -40,7 +43,10 @@ _TOKEN = re.compile(
 
 
 @dataclass(frozen=True)
-class _Token:
+class Token:
+    """One token: its kind (``long``, ``short``, ``iri``, ``var``, ``pname``, ``word``,
+    ``punct``), its text and where it stands in the query."""
+
     kind: str
     text: str
     start: int
@@ -50,8 +56,15 @@ class _Token:
         return self.kind == "word" and self.text.upper() in words
 
 
-def _tokens(sparql: str) -> list[_Token]:
-    return [_Token(m.lastgroup or "", m.group(), m.start(), m.end())
+def lex(sparql: str) -> list[Token]:
+    """The tokens of ``sparql``, comments left out.
+
+    >>> [(t.kind, t.text) for t in lex('SELECT ?a WHERE { ?a tk:p "#x" } # ?b')]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('word', 'SELECT'), ('var', '?a'), ('word', 'WHERE'), ('punct', '{'), ('var', '?a'),
+     ('pname', 'tk:p'), ('short', '"#x"'), ('punct', '}')]
+    """
+    return [Token(m.lastgroup or "", m.group(), m.start(), m.end())
             for m in _TOKEN.finditer(sparql) if m.lastgroup != "comment"]
 
 
@@ -91,7 +104,7 @@ def term_text(term: Node) -> str:
 
 # -- prologue ----------------------------------------------------------------------
 
-def _prologue_end(tokens: list[_Token]) -> int:
+def _prologue_end(tokens: list[Token]) -> int:
     """Index of the first token after the PREFIX/BASE declarations."""
     i = 0
     while i < len(tokens) and tokens[i].is_word("PREFIX", "BASE"):
@@ -102,7 +115,7 @@ def _prologue_end(tokens: list[_Token]) -> int:
 def with_prefixes(sparql: str) -> str:
     """``sparql`` preceded by a declaration of each tieskg prefix it does not declare
     (embedded Oxigraph adds them itself; a server knows none or others)."""
-    tokens = _tokens(sparql)
+    tokens = lex(sparql)
     declared = {tokens[i + 1].text.rstrip(":") for i in range(_prologue_end(tokens))
                 if tokens[i].is_word("PREFIX") and i + 1 < len(tokens)}
     lines = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items()
@@ -112,7 +125,7 @@ def with_prefixes(sparql: str) -> str:
 
 # -- VALUES injection ----------------------------------------------------------------
 
-def _matching_brace(tokens: list[_Token], i: int) -> int:
+def _matching_brace(tokens: list[Token], i: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``i``."""
     depth = 0
     for j in range(i, len(tokens)):
@@ -125,7 +138,7 @@ def _matching_brace(tokens: list[_Token], i: int) -> int:
     raise QueryError("unbalanced braces in the query")
 
 
-def _projection(tokens: list[_Token], i: int) -> set[str] | None:
+def _projection(tokens: list[Token], i: int) -> set[str] | None:
     """Variables a SELECT at ``i`` projects (None for ``*``), up to its WHERE group."""
     names: set[str] = set()
     parens = 0
@@ -156,7 +169,7 @@ def inject_values(sparql: str, bindings: Mapping[str, Node | Sequence[Node]]) ->
     values = {name: term_text(terms) if isinstance(terms, Node)
               else " ".join(term_text(term) for term in terms)
               for name, terms in bindings.items()}
-    tokens = _tokens(sparql)
+    tokens = lex(sparql)
     inserts: list[tuple[int, set[str]]] = []   # position after "{", variables to bind
     stack: list[dict] = []                      # open groups: allowed names, mentions, insert
     pending_projection: set[str] | bool | None = False  # a sub-SELECT's, until its "{"
@@ -226,20 +239,22 @@ def paged_select(sparql: str) -> PagedSelect | None:
     paged that way (it has a LIMIT or OFFSET of its own, or is not a SELECT query).
 
     Pages are slices of a sub-SELECT ordered by the query's own ORDER BY, then by every
-    projected variable, so that they neither overlap nor leave rows out (servers such as
-    Virtuoso otherwise return rows in any order, and cap the rows of one result).
+    projected variable (by the GROUP BY variables alone when it groups by variables: they
+    identify a row, and long aggregates are too long for Virtuoso to sort), so that they
+    neither overlap nor leave rows out (servers such as Virtuoso otherwise return rows in
+    any order, and cap the rows of one result).
 
     >>> q = paged_select("PREFIX x: <urn:x:> SELECT ?a (COUNT(*) AS ?n) "
     ...                  "WHERE { ?a x:p ?b } GROUP BY ?a ORDER BY DESC(?n)")
     >>> print(q.page(10, 20))
     PREFIX x: <urn:x:>
     SELECT ?a ?n WHERE {
-    { SELECT ?a (COUNT(*) AS ?n) WHERE { ?a x:p ?b } GROUP BY ?a ORDER BY DESC(?n) ?a ?n
+    { SELECT ?a (COUNT(*) AS ?n) WHERE { ?a x:p ?b } GROUP BY ?a ORDER BY DESC(?n) ?a
     }
     }
     LIMIT 10 OFFSET 20
     """
-    tokens = _tokens(sparql)
+    tokens = lex(sparql)
     start = _prologue_end(tokens)
     if start >= len(tokens) or not tokens[start].is_word("SELECT"):
         return None
@@ -252,16 +267,31 @@ def paged_select(sparql: str) -> PagedSelect | None:
     depth = 0
     order_end: int | None = None
     has_order = False
-    for token in tail:
+    group: list[str] | None = None  # the GROUP BY variables, while reading them
+    grouped: list[str] = []
+    for position, token in enumerate(tail):
         depth += (token.text in "({") - (token.text in ")}") if token.kind == "punct" else 0
+        if group is not None and not (token.kind == "var" and not depth) and not (
+                token.is_word("BY") and group == []):
+            # a GROUP BY of variables only: they identify a row, and order pages alone
+            grouped = group if token.is_word("HAVING", "ORDER", "VALUES") else []
+            group = None
         if depth:
             continue
         if token.is_word("LIMIT", "OFFSET"):
             return None
-        if token.is_word("ORDER"):
+        if token.is_word("GROUP") and position + 1 < len(tail) and tail[position + 1].is_word(
+                "BY"):
+            group = []
+        elif group is not None:
+            if token.kind == "var":
+                group.append(token.text[1:])
+        elif token.is_word("ORDER"):
             has_order = True
         elif token.is_word("VALUES") and order_end is None:
             order_end = token.start
+    if group is not None:  # the query ends with its GROUP BY
+        grouped = group
     body_start = tokens[start].start
     body_end = order_end if order_end is not None else len(sparql)
     body = sparql[body_start:body_end].rstrip()
@@ -270,6 +300,8 @@ def paged_select(sparql: str) -> PagedSelect | None:
     ordered = [t.text[1:] for t in tokens[start:] if t.kind == "var"
                and t.text[1:] in (projected or ())]
     keys = list(dict.fromkeys(ordered)) if projected is not None else names
+    if grouped:  # (projected values, such as long GROUP_CONCATs, can be too long to sort)
+        keys = list(dict.fromkeys(grouped))
     tiebreak = " ".join(f"?{name}" for name in keys)
     inner = f"{body} {tiebreak}" if has_order else f"{body}\nORDER BY {tiebreak}"
     if order_end is not None:

@@ -74,7 +74,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -85,7 +85,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from tieskg.errors import QueryError
-from tieskg.graph.sparql_text import inject_values
+from tieskg.graph.sparql_text import inject_values, lex
 from tieskg.graph.store import SelectResult, Store
 from tieskg.namespaces import PREFIXES
 
@@ -269,25 +269,7 @@ def _check_name_index(fields: tuple[str, ...], params: list[Param], used: set[st
                          "string parameter")
 
 
-# -- lexical scanning of SPARQL ----------------------------------------------------
-
-_TOKEN = re.compile(
-    r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\')'
-    r'|(?P<short>"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\')'
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r"|(?P<comment>#[^\n\r]*)"
-    r"|(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_-]*)",
-    re.DOTALL,
-)
-
-
-def _tokens(sparql: str) -> Iterable[tuple[str, str]]:
-    for match in _TOKEN.finditer(sparql):
-        kind = match.lastgroup
-        assert kind is not None
-        yield kind, match.group(kind)
-
+# -- lexical scanning of SPARQL (the lexer is tieskg.graph.sparql_text.lex) -------
 
 def query_variables(sparql: str, *, sigil: str | None = None) -> set[str]:
     """Names of the variables in ``sparql`` (outside strings, IRIs and comments).
@@ -299,8 +281,8 @@ def query_variables(sparql: str, *, sigil: str | None = None) -> set[str]:
     >>> query_variables("SELECT $a ?b WHERE {}", sigil="$")
     {'a'}
     """
-    return {value[1:] for kind, value in _tokens(sparql)
-            if kind == "var" and (sigil is None or value[0] == sigil)}
+    return {token.text[1:] for token in lex(sparql)
+            if token.kind == "var" and (sigil is None or token.text[0] == sigil)}
 
 
 def query_form(sparql: str) -> str:
@@ -310,11 +292,11 @@ def query_form(sparql: str) -> str:
     'SELECT'
     """
     in_declaration = False
-    for kind, value in _tokens(sparql):
+    for token in lex(sparql):
         if in_declaration:
-            in_declaration = kind != "iri"
-        elif kind == "word":
-            upper = value.upper()
+            in_declaration = token.kind != "iri"
+        elif token.kind == "word":
+            upper = token.text.upper()
             if upper not in ("PREFIX", "BASE"):
                 return upper
             in_declaration = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
@@ -19,7 +20,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from tieskg.errors import QueryError, TieskgError
-from tieskg.graph.store import OxigraphStore, SelectResult
+from tieskg.graph.store import OxigraphStore, SelectResult, Store
 from tieskg.graph.terms import to_rdflib
 from tieskg.namespaces import PREFIXES
 from tieskg.queries.runner import format_result
@@ -55,12 +56,17 @@ class Reply:
     truncated: bool = False
 
 
-def _text(status: int, message: str) -> Reply:
+def text_reply(status: int, message: str) -> Reply:
+    """A plain-text answer (an error message)."""
     return Reply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
-def execute(store: OxigraphStore, job: Job) -> Reply:
+def execute(store: Store, job: Job) -> Reply:
     """Run ``job`` on ``store``; errors become 400 (the request's fault) or 500."""
+    if not isinstance(store, OxigraphStore):
+        from tieskg.server.remote import execute_remote
+
+        return execute_remote(store, job)
     try:
         if job.check:
             refuse_remote(job.sparql, update=job.update)
@@ -71,16 +77,16 @@ def execute(store: OxigraphStore, job: Job) -> Reply:
                               default_graph=[URIRef(g) for g in job.default_graph],
                               named_graphs=[URIRef(g) for g in job.named_graphs])
         if isinstance(result, ox.QueryBoolean):
-            return Reply(200, job.media, _boolean(bool(result), job.fmt))
+            return boolean_reply(bool(result), job)
         if isinstance(result, ox.QuerySolutions):
             return _solutions(result, job)
-        return _triples(result, job)
+        return triples_reply(result, job)
     except QueryError as exc:
-        return _text(400, str(exc))
+        return text_reply(400, str(exc))
     except (RuntimeError, ValueError) as exc:  # Oxigraph: evaluation errors
-        return _text(400, f"the query cannot run: {exc}")
+        return text_reply(400, f"the query cannot run: {exc}")
     except (TieskgError, OSError) as exc:
-        return _text(500, f"the store failed: {exc}")
+        return text_reply(500, f"the store failed: {exc}")
 
 
 def _solutions(result: ox.QuerySolutions, job: Job) -> Reply:
@@ -88,7 +94,12 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> Reply:
     read = list(itertools.islice(result, job.max_rows + 1))
     truncated = len(read) > job.max_rows
     rows = [tuple(to_rdflib(solution[v]) for v in variables) for solution in read[:job.max_rows]]
-    selected = SelectResult(variables, rows)
+    return select_reply(SelectResult(variables, rows), truncated, job)
+
+
+def select_reply(selected: SelectResult, truncated: bool, job: Job) -> Reply:
+    """The answer to a SELECT query: ``selected`` (at most ``job.max_rows`` rows) in the
+    job's format, marked as cut when ``truncated``."""
     if job.fmt == "xml":
         body = _xml(selected, truncated, job.max_rows)
     else:
@@ -101,7 +112,8 @@ def _solutions(result: ox.QuerySolutions, job: Job) -> Reply:
     return Reply(200, job.media, body, truncated)
 
 
-def _triples(result: ox.QueryTriples, job: Job) -> Reply:
+def triples_reply(result: Iterable[ox.Triple], job: Job) -> Reply:
+    """The answer to a CONSTRUCT or DESCRIBE query: at most ``job.max_rows`` triples."""
     read = list(itertools.islice(result, job.max_rows + 1))
     truncated = len(read) > job.max_rows
     output = io.BytesIO()
@@ -109,6 +121,11 @@ def _triples(result: ox.QueryTriples, job: Job) -> Reply:
     prefixes = PREFIXES if rdf_format == ox.RdfFormat.TURTLE else None
     ox.serialize(read[:job.max_rows], output, format=rdf_format, prefixes=prefixes)
     return Reply(200, job.media, output.getvalue(), truncated)
+
+
+def boolean_reply(value: bool, job: Job) -> Reply:
+    """The answer to an ASK query."""
+    return Reply(200, job.media, _boolean(value, job.fmt))
 
 
 def _boolean(value: bool, fmt: str) -> bytes:

@@ -27,6 +27,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from tieskg.errors import QueryError
+from tieskg.graph.sparql_text import lex
 from tieskg.queries.runner import query_form
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -66,9 +67,7 @@ def _check_tree(tree: object) -> None:
 
 def _check_words(text: str) -> None:
     """Fallback when rdflib cannot parse: refuse the keywords wherever they stand."""
-    from tieskg.queries.runner import _tokens
-
-    words = {value.upper() for kind, value in _tokens(text) if kind == "word"}
+    words = {token.text.upper() for token in lex(text) if token.kind == "word"}
     for keyword, message in _REFUSED.values():
         if keyword in words:
             raise Refused(message)

@@ -1,7 +1,8 @@
 """Worker processes that run queries, and the timeout that stops them.
 
 Each worker opens the on-disk store itself (read-only, or read-write for the one worker
-of an endpoint that accepts updates) and runs one job at a time. A job that outlives the
+of an endpoint that accepts updates), or a client of the SPARQL server the endpoint
+serves (``tieskg serve --endpoint``), and runs one job at a time. A job that outlives the
 timeout is stopped the only way that surely stops Oxigraph mid-evaluation: the worker
 process is killed, and a fresh one takes its place in the background.
 """
@@ -16,6 +17,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from tieskg.errors import ServeError
+from tieskg.graph.remote_store import Endpoint
+from tieskg.graph.store import Store
 from tieskg.server.results import Job, Reply, execute
 
 _CONTEXT = mp.get_context("spawn")  # no fork of a process that runs an event loop
@@ -29,13 +32,28 @@ class WorkersBusy(Exception):
     """No worker became free within the timeout."""
 
 
-def _main(connection: Connection, store_path: str, writable: bool) -> None:
-    """A worker's loop: open the store, then answer jobs until the pipe closes."""
-    from tieskg.errors import TieskgError
+#: Where workers find the store: an embedded store's folder, or a SPARQL server.
+Source = Path | Endpoint
+
+
+def _open(source: Source, writable: bool) -> Store:
+    if isinstance(source, Endpoint):
+        from tieskg.graph.remote_store import SparqlEndpointStore
+
+        store = SparqlEndpointStore(source)
+        store.ask("ASK { }")  # reachable, and access granted
+        return store
     from tieskg.graph.store import OxigraphStore
 
+    return OxigraphStore.open(Path(source), read_only=not writable)
+
+
+def _main(connection: Connection, source: Source, writable: bool) -> None:
+    """A worker's loop: open the store, then answer jobs until the pipe closes."""
+    from tieskg.errors import TieskgError
+
     try:
-        store = OxigraphStore.open(Path(store_path), read_only=not writable)
+        store = _open(source, writable)
     except TieskgError as exc:
         connection.send(("error", str(exc)))
         return
@@ -51,9 +69,9 @@ def _main(connection: Connection, store_path: str, writable: bool) -> None:
 class Worker:
     """One worker process and the parent's end of its pipe."""
 
-    def __init__(self, store_path: Path, writable: bool):
+    def __init__(self, source: Source, writable: bool):
         self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_main, args=(child, str(store_path), writable),
+        self.process = _CONTEXT.Process(target=_main, args=(child, source, writable),
                                         daemon=True, name="tieskg-serve-worker")
         self.process.start()
         child.close()
@@ -81,9 +99,10 @@ class Worker:
 class WorkerPool:
     """``size`` workers; :meth:`run` hands a job to an idle one, with the timeout."""
 
-    def __init__(self, store_path: Path, *, size: int, timeout: float, writable: bool = False):
-        self.store_path = store_path
-        self.size = 1 if writable else size
+    def __init__(self, source: Source, *, size: int, timeout: float, writable: bool = False):
+        self.source = source
+        # one writer on the embedded store; a server takes concurrent updates itself
+        self.size = 1 if writable and not isinstance(source, Endpoint) else size
         self.timeout = timeout
         self.writable = writable
         self._workers: list[Worker] = []
@@ -95,7 +114,7 @@ class WorkerPool:
     def start(self) -> None:
         """Start every worker (before serving: a store that cannot open fails here)."""
         for _ in range(self.size):
-            self._workers.append(Worker(self.store_path, self.writable))
+            self._workers.append(Worker(self.source, self.writable))
 
     async def run(self, job: Job) -> Reply:
         """Run ``job`` on an idle worker; :class:`QueryTimeout` when it takes too long."""
@@ -127,7 +146,7 @@ class WorkerPool:
             while True:
                 try:
                     fresh = await loop.run_in_executor(
-                        self._threads, Worker, self.store_path, self.writable)
+                        self._threads, Worker, self.source, self.writable)
                     break
                 except Exception as exc:  # e.g. the store was removed: say so, try again
                     print(f"tieskg serve: cannot start a query worker ({exc}); "

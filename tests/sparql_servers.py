@@ -82,8 +82,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def oxigraph_server(folder: Path) -> Iterator[Server]:
-    """Oxigraph's SPARQL server on a store in ``folder``."""
+def oxigraph_server(folder: Path, *options: str) -> Iterator[Server]:
+    """Oxigraph's SPARQL server on a store in ``folder`` (``options``: more of
+    ``oxigraph serve``'s, such as ``--timeout-s 10``)."""
     program = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(program).exists():
         unavailable("the `oxigraph` server is not installed (pip install oxigraph; it is "
@@ -93,7 +94,8 @@ def oxigraph_server(folder: Path) -> Iterator[Server]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [program, "serve", "--location", str(folder / "data"), "--bind",
-             f"127.0.0.1:{port}", "--union-default-graph"], stdout=out, stderr=out)
+             f"127.0.0.1:{port}", "--union-default-graph", *options], stdout=out,
+            stderr=out)
     base = f"http://127.0.0.1:{port}"
     try:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import socket
 
@@ -70,33 +71,46 @@ def serve(obj, host: str, port: int, timeout: float, max_rows: int, max_request_
 
     Read-only unless --update-token is given; SERVICE and LOAD are always refused.
     Stop with Ctrl-C.
+
+    With --endpoint URL (or endpoint: in tieskg.yaml) it serves that SPARQL server
+    instead of the embedded store, with the same limits: SELECT results are asked for
+    --max-rows + 1 rows only, updates go to the server only with the update token,
+    and --timeout bounds the HTTP request and is passed to the server (Virtuoso stops
+    the query then; start Oxigraph's server with --timeout-s for the same effect).
     """
     import uvicorn
     from rich.console import Console
 
+    from tieskg._cli_store import configured_endpoint
     from tieskg.graph.store import MARKER
     from tieskg.server.app import ServeConfig, create_app
     from tieskg.server.workers import WorkerPool
 
     store_path = obj.store_path
-    if not (store_path / MARKER).is_file():
+    endpoint = configured_endpoint(obj)
+    if endpoint is not None:  # the server's own limit too, where it takes one (Virtuoso):
+        # a little shorter, so that the server stops the query before the worker is killed
+        endpoint = dataclasses.replace(endpoint, timeout=timeout,
+                                       server_timeout=timeout * 0.8)
+    elif not (store_path / MARKER).is_file():
         raise ServeError(f"no tieskg store at {store_path}: run `tieskg build` first "
-                         "(or pass --store PATH)")
+                         "(or pass --store PATH, or --endpoint URL to serve a SPARQL server)")
     if update_token is not None and len(update_token) < 16:
         raise ServeError("--update-token is too short: use at least 16 random characters "
                          "(python -c 'import secrets; print(secrets.token_urlsafe())')")
     sock = _listen(host, port)
     config = ServeConfig(store_path, timeout, max_rows, max_request_size, workers,
                          update_token, cors_origins)
-    pool = WorkerPool(store_path, size=workers, timeout=timeout,
+    pool = WorkerPool(endpoint or store_path, size=workers, timeout=timeout,
                       writable=update_token is not None)
+    served = endpoint.query if endpoint is not None else store_path
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         pool.start()
         bound_port = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         mode = "accepts updates with the token" if update_token else "read-only"
-        console.print(f"serving {store_path} at http://{shown}:{bound_port}/ ({mode}; "
+        console.print(f"serving {served} at http://{shown}:{bound_port}/ ({mode}; "
                       f"timeout {timeout:g} s, at most {max_rows:,} rows); Ctrl-C stops")
         if not _loopback(host):
             console.print(f"[yellow]warning: listening on {host}: other machines can "

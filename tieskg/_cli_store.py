@@ -193,9 +193,11 @@ def install(cli: click.Group) -> None:
     the ``push`` command."""
     cli.add_command(push)
     cli.params.extend(_options())
-    for name in ("build", "load", "validate", "query", "info", "export", "push"):
-        if name in cli.commands:
-            cli.commands[name].params.extend(_options())
+    for name in ("build", "load", "validate", "query", "info", "export", "push", "serve"):
+        command = cli.commands.get(name)
+        # once: commands of other modules (serve) are shared by a second import of the CLI
+        if command is not None and not any(p.name == "endpoint" for p in command.params):
+            command.params.extend(_options())
 
 
 def store_location(store, fallback: Path) -> str:

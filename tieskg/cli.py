@@ -289,10 +289,15 @@ def validate(obj: _Context, files: tuple[Path, ...], fmt: str) -> None:
 
     Exit status: 0 conforms, 1 violations, 2 could not run.
     """
+    from tieskg._cli_store import remote_settings
+    from tieskg.errors import StoreError
     from tieskg.graph.build import populate
     from tieskg.graph.store import OxigraphStore
     from tieskg.graph.validate import validate_store
 
+    if files and "endpoint" in remote_settings():
+        raise StoreError("validate FILES checks the files, not a store: drop --endpoint "
+                         "(or drop the FILES to validate the server's data)")
     started = time.perf_counter()
     with errors.status("validating", spinner="dots") as status:
         if files:  # as a build would hold them: with ontology, vocabularies and derived ties
