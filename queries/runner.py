@@ -97,6 +97,7 @@ __all__ = [
     "format_result",
     "list_queries",
     "load_query",
+    "name_restricted",
     "parse_query",
     "query_form",
     "query_variables",
@@ -430,6 +431,18 @@ def bind(query: LibraryQuery, values: Mapping[str, str] | None = None) -> dict[s
     return bound
 
 
+def name_restricted(store: Store, sparql: str, name_index: tuple[str, str] | None,
+                    bindings: Mapping[str, Node]) -> str:
+    """``sparql`` with ``?VARIABLE`` limited to the names that contain ``$PARAM``, for a
+    query with a ``# name-index: VARIABLE PARAM`` line (``name_index``) on a store whose
+    name index can tell (see the module docstring); otherwise ``sparql`` unchanged."""
+    if name_index is None or name_index[1] not in bindings:
+        return sparql
+    variable, param = name_index
+    names = store.names_containing(str(bindings[param]))
+    return sparql if names is None else inject_values(sparql, {variable: names})
+
+
 def run_query(store: Store, query: LibraryQuery, values: Mapping[str, str] | None = None
               ) -> SelectResult:
     """Bind ``values`` and run ``query`` (a SELECT query) on ``store``.
@@ -445,12 +458,7 @@ def run_query(store: Store, query: LibraryQuery, values: Mapping[str, str] | Non
         raise QueryError(f"query {query.name} is {kind} query; the runner runs SELECT "
                          "queries only")
     bindings = bind(query, values)
-    sparql = query.sparql
-    if query.name_index is not None and query.name_index[1] in bindings:
-        variable, param = query.name_index
-        names = store.names_containing(str(bindings[param]))
-        if names is not None:
-            sparql = inject_values(sparql, {variable: names})
+    sparql = name_restricted(store, query.sparql, query.name_index, bindings)
     try:
         return store.select(sparql, bindings=bindings)
     except RuntimeError as exc:  # Oxigraph: e.g. a bound variable not in the projection

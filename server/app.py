@@ -153,7 +153,8 @@ class Endpoint:
                                f"{request.headers.get('accept')!r}; acceptable: "
                                f"{', '.join(offered)}")
         job = Job(job.sparql, media, offered[media], job.bindings, job.max_rows,
-                  job.default_graph, job.named_graphs, check=job.check)
+                  job.default_graph, job.named_graphs, check=job.check,
+                  name_index=job.name_index)
         return self._answer(await self._work(job))
 
     async def _work(self, job: Job) -> Reply:
@@ -208,7 +209,7 @@ class Endpoint:
             values[name] = value
         bindings = bind(query, values)
         job = Job(query.sparql, bindings=bindings, max_rows=self.config.max_rows,
-                  check=False)
+                  check=False, name_index=query.name_index)
         return await self._run(request, job, query.form)
 
     # -- description and page ------------------------------------------------------

@@ -23,7 +23,7 @@ from tieskg.errors import QueryError, TieskgError
 from tieskg.graph.store import OxigraphStore, SelectResult, Store
 from tieskg.graph.terms import to_rdflib
 from tieskg.namespaces import PREFIXES
-from tieskg.queries.runner import format_result
+from tieskg.queries.runner import format_result, name_restricted
 from tieskg.server.safety import refuse_remote
 
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
@@ -44,6 +44,8 @@ class Job:
     update: bool = False
     #: parse first and refuse SERVICE and LOAD (not needed for library queries)
     check: bool = True
+    #: a library query's ``# name-index:`` (variable, parameter), for the store's index
+    name_index: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def execute(store: Store, job: Job) -> Reply:
         if job.update:
             store.update(job.sparql)
             return Reply(204, "text/plain", b"")
-        result = store.stream(job.sparql, bindings=job.bindings,
+        sparql = name_restricted(store, job.sparql, job.name_index, job.bindings)
+        result = store.stream(sparql, bindings=job.bindings,
                               default_graph=[URIRef(g) for g in job.default_graph],
                               named_graphs=[URIRef(g) for g in job.named_graphs])
         if isinstance(result, ox.QueryBoolean):

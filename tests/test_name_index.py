@@ -7,11 +7,13 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
+from serving import build_small_store, running_server
 
 from tieskg.errors import QueryError
 from tieskg.graph.build import build
@@ -139,3 +141,20 @@ def test_bad_name_index_lines_are_refused(line, message) -> None:
     text = text.replace("# name-index: label text", line)
     with pytest.raises(QueryError, match=message):
         parse_query(text, "find-by-name", Path("find-by-name.rq"))
+
+
+def test_the_endpoint_runs_saved_queries_through_the_name_index(tmp_path) -> None:
+    """A store whose index (deliberately) holds no names: the runner and the endpoint's
+    saved query find nothing, which only the index can have told them."""
+    folder = build_small_store(tmp_path / "store")
+    store = OxigraphStore.open(folder)
+    assert _scan(store, "Shangyu").rows
+    write_name_index(OxigraphStore.in_memory(), folder / NAME_INDEX)
+    assert run_query(store, FIND, {"text": "Shangyu"}).rows == []
+    with running_server(folder, log=tmp_path / "serve.log") as url:
+        response = httpx.get(f"{url}/queries/find-by-name", params={"text": "Shangyu"})
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"] == []
+        free = httpx.get(f"{url}/sparql", params={"query": (  # one's own query: no index
+            'SELECT ?l WHERE { ?t skos:prefLabel ?l FILTER (CONTAINS(?l, "Shangyu")) }')})
+        assert free.json()["results"]["bindings"]
