@@ -10,6 +10,7 @@ process is killed, and a fresh one takes its place in the background.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing as mp
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from tieskg.errors import ServeError
 from tieskg.graph.remote_store import Endpoint
-from tieskg.graph.store import Store
+from tieskg.graph.store import MARKER, Store
 from tieskg.server.results import Job, Reply, execute
 
 _CONTEXT = mp.get_context("spawn")  # no fork of a process that runs an event loop
@@ -48,12 +49,26 @@ def _open(source: Source, writable: bool) -> Store:
     return OxigraphStore.open(Path(source), read_only=not writable)
 
 
+def _built(source: Source) -> tuple[int, int] | None:
+    """Which build of an embedded store is in place (its marker file's inode and time),
+    or None (a server, or no store there at this instant)."""
+    if isinstance(source, Endpoint):
+        return None
+    try:
+        marker = (Path(source) / MARKER).stat()
+    except OSError:
+        return None
+    return marker.st_ino, marker.st_mtime_ns
+
+
 def _main(connection: Connection, source: Source, writable: bool) -> None:
-    """A worker's loop: open the store, then answer jobs until the pipe closes."""
+    """A worker's loop: open the store, then answer jobs until the pipe closes. When a
+    build has put a new store in place since, the worker opens the new one before the
+    next job (a build swaps folders; the old one's files live on only for open handles)."""
     from tieskg.errors import TieskgError
 
     try:
-        store = _open(source, writable)
+        built, store = _built(source), _open(source, writable)
     except TieskgError as exc:
         connection.send(("error", str(exc)))
         return
@@ -63,6 +78,11 @@ def _main(connection: Connection, source: Source, writable: bool) -> None:
             job = connection.recv()
         except (EOFError, OSError):
             return
+        now = _built(source)
+        if now is not None and now != built:
+            # mid-swap or unreadable: answer from the store already open
+            with contextlib.suppress(TieskgError):
+                built, store = now, _open(source, writable)
         connection.send(execute(store, job))
 
 

@@ -514,3 +514,25 @@ def test_serve_help_names_the_safe_defaults():
     for option in ("--host", "--timeout", "--max-rows", "--update-token", "--cors-origin",
                    "--max-request-size"):
         assert option in run.stdout
+
+
+def test_a_new_build_is_served_without_a_restart(tmp_path):
+    """A build swaps a new store folder into place; the workers open it before their next
+    query (the old folder's files lived on only for their open handles)."""
+    from tieskg.graph.build import _swap
+
+    folder = build_small_store(tmp_path / "store")
+    ask = {"query": "ASK { <urn:x:rebuilt> a tk:Person }"}
+    with running_server(folder, log=tmp_path / "serve.log") as base:
+        assert httpx.get(f"{base}/sparql", params=ask).json()["boolean"] is False
+        staging = build_small_store(tmp_path / "staging")
+        added = OxigraphStore.open(staging, read_only=False)
+        added.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:rebuilt> a tk:Person } }")
+        added.flush()
+        del added
+        time.sleep(0.05)  # a marker of a later time, as a real build's is
+        (staging / "tieskg-store.json").touch()
+        _swap(staging, folder)
+        answers = {httpx.get(f"{base}/sparql", params=ask).json()["boolean"]
+                   for _ in range(6)}  # whichever worker answers
+        assert answers == {True}
