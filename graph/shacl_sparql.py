@@ -239,20 +239,29 @@ def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
 
 def _closure(store: Store, classes: set[str]) -> dict[str, list[str]]:
     """Each class with its subclasses (``rdfs:subClassOf*`` over the whole store), for
-    classes whose subclasses are all IRIs (the rest keep the path)."""
+    classes whose subclasses are all IRIs (the rest keep the path).
+
+    The ``rdfs:subClassOf`` triples are read once and followed here, not with the path
+    in SPARQL: Virtuoso refuses a transitive path whose start is bound only by VALUES
+    ("transitive start not given")."""
     if not classes:
         return {}
-    listed = " ".join(f"<{c}>" for c in sorted(classes))
-    result = store.select(f"SELECT DISTINCT ?c ?s WHERE {{ VALUES ?c {{ {listed} }} "
-                          f"?s {_iri(RDFS.subClassOf)}* ?c }}")
-    found: dict[str, list[str]] = {c: [] for c in classes}
-    blank = set()
-    for c, sub in result.rows:
-        if isinstance(sub, URIRef):
-            found[str(c)].append(str(sub))
-        else:
-            blank.add(str(c))
-    return {c: sorted(set(subs) | {c}) for c, subs in found.items() if c not in blank}
+    result = store.select(f"SELECT DISTINCT ?s ?c WHERE {{ ?s {_iri(RDFS.subClassOf)} ?c }}")
+    below: dict[Node, set[Node]] = {}
+    for sub, sup in result.rows:
+        below.setdefault(sup, set()).add(sub)
+    closure = {}
+    for c in classes:
+        seen: set[Node] = set()
+        todo = [URIRef(c)]
+        while todo:
+            for sub in below.get(todo.pop(), ()):
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+        if all(isinstance(sub, URIRef) for sub in seen):
+            closure[c] = sorted({str(sub) for sub in seen} | {c})
+    return closure
 
 
 @cache

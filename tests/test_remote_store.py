@@ -207,23 +207,9 @@ def normalised(result, sparql: str) -> list[tuple]:
 
 #: Where Virtuoso 7.2.5 answers a library query differently, and why (README: Remote
 #: stores and push). Strict: a query that starts to agree fails here until removed.
-VIRTUOSO_DIFFERS = {
-    ("region-contents", "defaults"): "not run: Virtuoso takes about the tests' 30 s limit "
-                                     "(answered the same rows in one run, ran out of time, "
-                                     "SR171, in another; Oxigraph: under 1 s)",
-    ("region-contents", "optional-bound"): "not run: Virtuoso takes longer than the "
-                                           "tests' 30 s (56 s measured once, with the same "
-                                           "rows; Oxigraph: under 1 s)",
-    **{("region-economic-areas", b): "Virtuoso follows tk:parentDivision* from a start "
-       "bound by VALUES wrongly: 38 rows instead of 4 (right with the IRI written into the "
-       "query, which tieskg does not do)" for b in ("defaults", "optional-bound")},
-    **{("region-hierarchy", b): "Virtuoso refuses the tk:parentDivision* path: 'transitive "
-       "derived table but neither end of it is bound'" for b in ("defaults", "optional-bound")},
-    **{("regions-within-distance", b): "not run: Virtuoso does not answer the distance "
-       "computation within 60 s and goes on computing, slowing every later test "
-       "(Oxigraph: under 1 s)"
-       for b in ("defaults", "optional-bound")},
-}
+#: Empty: every library query agrees (the four that did not were rewritten in portable
+#: SPARQL: fixed tk:parentDivision sequences, explicit doubles).
+VIRTUOSO_DIFFERS: dict[tuple[str, str], str] = {}
 
 
 #: Every library query with its defaults, and those with parameters with all of them bound.
