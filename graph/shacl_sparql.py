@@ -953,7 +953,10 @@ class _Unit:
             parts.append(f"!EXISTS {{ ?this {path} {fresh()} }}")
         if wrong:
             parts.append(f"EXISTS {{ ?this {path} {a} . FILTER({' || '.join(wrong)}) }}")
-        return " || ".join(parts)
+        if len(parts) == 1:
+            return parts[0]
+        # each EXISTS in a COALESCE: Virtuoso fails to compile EXISTS || EXISTS in a BIND
+        return " || ".join(_coalesce(part) for part in parts)
 
 
 class _Compiler:
@@ -1913,7 +1916,9 @@ def _unit_violations(rt: _Runtime, unit: _Unit, row: dict[str, Node]) -> list[Vi
 
 
 def _true(term: Node | None) -> bool:
-    return isinstance(term, Literal) and term.value is True
+    """A true boolean; also the integer 1, as Virtuoso gives a boolean expression."""
+    return isinstance(term, Literal) and (term.value is True or (
+        term.datatype == XSD.integer and term.value == 1))
 
 
 def _format(message: str, bindings: dict[str, Node]) -> str:
