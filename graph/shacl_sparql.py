@@ -937,26 +937,27 @@ class _Unit:
 
     def _summary(self, path: str, n: int | None, m: int | None, fresh: _Fresh) -> str:
         """One SPARQL test, true where sh:minCount ``n`` (None or 1), sh:maxCount ``m``
-        (None, 0 or 1) or a value check may fail (the handler then finds out which)."""
+        (None, 0 or 1) or a value check may fail (the handler then finds out which).
+
+        A disjunction of flat EXISTS, each in a COALESCE: Virtuoso fails to compile
+        EXISTS || EXISTS in a BIND, and runs out of time on an EXISTS nested in the
+        FILTER of another."""
         a, b = fresh(), fresh()
         passes = " && ".join(f"({cond.dc(a, fresh)})" for _, cond in self.checks) or "true"
-        second = f"EXISTS {{ ?this {path} {b} . FILTER(!sameTerm({a}, {b})) }}"
-        if n == 1 and m == 1:
-            return f"!EXISTS {{ ?this {path} {a} . FILTER(({passes}) && !{second}) }}"
-        wrong = [f"!({passes})"] if self.checks else []
-        if m == 0:
-            wrong = ["true"]
-        elif m == 1:
-            wrong.append(second)
         parts = []
         if n == 1:
             parts.append(f"!EXISTS {{ ?this {path} {fresh()} }}")
-        if wrong:
-            parts.append(f"EXISTS {{ ?this {path} {a} . FILTER({' || '.join(wrong)}) }}")
+        if m == 0:
+            parts.append(f"EXISTS {{ ?this {path} {fresh()} }}")
+        else:
+            if self.checks:
+                parts.append(f"EXISTS {{ ?this {path} {a} . FILTER(!({passes})) }}")
+            if m == 1:
+                parts.append(f"EXISTS {{ ?this {path} {a} . ?this {path} {b} . "
+                             f"FILTER(!sameTerm({a}, {b})) }}")
         if len(parts) == 1:
             return parts[0]
-        # each EXISTS in a COALESCE: Virtuoso fails to compile EXISTS || EXISTS in a BIND
-        return " || ".join(_coalesce(part) for part in parts)
+        return " || ".join(_coalesce(part) for part in parts) if parts else "false"
 
 
 class _Compiler:
