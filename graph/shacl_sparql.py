@@ -95,7 +95,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node, XSDToPython
 
-from tieskg.graph.store import Store
+from tieskg.graph.store import OxigraphStore, Store
 from tieskg.graph.terms import to_oxigraph, to_rdflib
 from tieskg.graph.validate import (
     ValidationReport,
@@ -175,15 +175,18 @@ class ShaclQuery:
         return found
 
 
-def compile_shapes(shapes: Graph | None = None) -> list[ShaclQuery]:
+def compile_shapes(shapes: Graph | None = None, *, portable: bool = False
+                   ) -> list[ShaclQuery]:
     """The queries that validate data against ``shapes`` (default: tieskg's shapes).
 
+    ``portable``: in a form SPARQL servers such as Virtuoso 7.2 also run (flat EXISTS, the
+    tests filtering a sub-select), slower on the embedded store.
     Raises :class:`UnsupportedShapeError` for a shape this compiler cannot translate.
     """
     shapes = shapes_graph() if shapes is None else shapes
     if shapes is shapes_graph():
-        return list(_compiled_default())
-    return _Compiler(shapes).compile()
+        return list(_compiled_default(portable))
+    return _Compiler(shapes, portable=portable).compile()
 
 
 def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
@@ -198,7 +201,8 @@ def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
     most 4). ``queries`` may pass :func:`compile_shapes`'s result to skip compilation.
     ``progress(done, total)`` is called as each query finishes.
     """
-    compiled = list(queries) if queries is not None else compile_shapes(shapes)
+    compiled = list(queries) if queries is not None else compile_shapes(
+        shapes, portable=not isinstance(store, OxigraphStore))
     lock = threading.Lock()
     closure = _closure(store, set().union(*(q.classes() for q in compiled)))
     runtime = _Runtime(store, closure)
@@ -265,8 +269,8 @@ def _closure(store: Store, classes: set[str]) -> dict[str, list[str]]:
 
 
 @cache
-def _compiled_default() -> tuple[ShaclQuery, ...]:
-    return tuple(_Compiler(shapes_graph()).compile())
+def _compiled_default(portable: bool = False) -> tuple[ShaclQuery, ...]:
+    return tuple(_Compiler(shapes_graph(), portable=portable).compile())
 
 
 # ============================================================================ SPARQL text
@@ -862,9 +866,10 @@ class _Unit:
     for a property shape, one flag "some value may fail", then a follow-up query on the
     flagged focus node's values)."""
 
-    def __init__(self, shape: _Shape, prefix: str) -> None:
+    def __init__(self, shape: _Shape, prefix: str, portable: bool = False) -> None:
         self.shape = shape
         self.prefix = prefix
+        self.portable = portable
         self.flags: list[tuple[str, URIRef, str]] = []  # (kind, component, variable)
         self.qualified: list[tuple[_Cond, int | None, int | None]] = []
         self.checks: list[tuple[URIRef, _Cond]] = []
@@ -937,13 +942,31 @@ class _Unit:
 
     def _summary(self, path: str, n: int | None, m: int | None, fresh: _Fresh) -> str:
         """One SPARQL test, true where sh:minCount ``n`` (None or 1), sh:maxCount ``m``
-        (None, 0 or 1) or a value check may fail (the handler then finds out which).
-
-        A disjunction of flat EXISTS, each in a COALESCE: Virtuoso fails to compile
-        EXISTS || EXISTS in a BIND, and runs out of time on an EXISTS nested in the
-        FILTER of another."""
+        (None, 0 or 1) or a value check may fail (the handler then finds out which)."""
         a, b = fresh(), fresh()
         passes = " && ".join(f"({cond.dc(a, fresh)})" for _, cond in self.checks) or "true"
+        if self.portable:
+            return self._flat_summary(path, n, m, passes, a, b, fresh)
+        second = f"EXISTS {{ ?this {path} {b} . FILTER(!sameTerm({a}, {b})) }}"
+        if n == 1 and m == 1:
+            return f"!EXISTS {{ ?this {path} {a} . FILTER(({passes}) && !{second}) }}"
+        wrong = [f"!({passes})"] if self.checks else []
+        if m == 0:
+            wrong = ["true"]
+        elif m == 1:
+            wrong.append(second)
+        parts = []
+        if n == 1:
+            parts.append(f"!EXISTS {{ ?this {path} {fresh()} }}")
+        if wrong:
+            parts.append(f"EXISTS {{ ?this {path} {a} . FILTER({' || '.join(wrong)}) }}")
+        return " || ".join(parts)
+
+    def _flat_summary(self, path: str, n: int | None, m: int | None, passes: str, a: str,
+                      b: str, fresh: _Fresh) -> str:
+        """:meth:`_summary` as a disjunction of flat EXISTS, each in a COALESCE: Virtuoso
+        fails to compile EXISTS || EXISTS in a BIND, and runs out of time on an EXISTS
+        nested in the FILTER of another (the embedded store is faster with the nesting)."""
         parts = []
         if n == 1:
             parts.append(f"!EXISTS {{ ?this {path} {fresh()} }}")
@@ -961,8 +984,9 @@ class _Unit:
 
 
 class _Compiler:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, *, portable: bool = False) -> None:
         self.g = graph
+        self.portable = portable
         self._shapes: dict[Node, _Shape] = {}
         self._conds: dict[Node, _Cond] = {}
         self._building: list[Node] = []
@@ -1369,7 +1393,7 @@ class _Compiler:
                     units.append(unit)
                 extras.extend(more)
             if units:
-                queries.append(self.pass_query(shape, targets, units))
+                queries.append(self.pass_query(shape, targets, units, self.portable))
             queries.extend(extras)
         # every shape must translate, even one that no target reaches
         for node in set(self.g.subjects(RDF.type, SH.NodeShape)) | set(
@@ -1408,7 +1432,7 @@ class _Compiler:
         """The per-focus tests of one shape's Core constraints (as part of a pass query
         over ``targets``), and the queries of its other constraints."""
         node, path = shape.node, shape.path_sparql
-        unit = _Unit(shape, f"?sh__u{index}")
+        unit = _Unit(shape, f"?sh__u{index}", self.portable)
         extras: list[ShaclQuery] = []
         fresh = _Fresh(f"u{index}_")
         values = f"?this {path} ?value ." if path else "BIND(?this AS ?value)"
@@ -1474,17 +1498,20 @@ class _Compiler:
         return unit, extras
 
     @staticmethod
-    def pass_query(shape: _Shape, targets: str, units: list[_Unit]) -> ShaclQuery:
+    def pass_query(shape: _Shape, targets: str, units: list[_Unit], portable: bool = False
+                   ) -> ShaclQuery:
         """One row per focus node of ``shape`` where some test of some unit holds."""
         names = ["?this"] + [name for u in units for name, _ in u.binds]
         binds = " ".join(f"BIND({expression} AS {name})" for u in units
                          for name, expression in u.binds)
         tests = " || ".join(t for u in units for t in u.tests)
-        # The tests filter a sub-select: Virtuoso writes each BIND's expression into a
-        # FILTER in the same group, and runs out of time on the result.
         projected = " ".join(names)
-        sparql = (f"SELECT DISTINCT {projected} WHERE {{ {{ SELECT DISTINCT {projected} "
-                  f"WHERE {{ {targets} {binds} }} }} FILTER({tests}) }}")
+        sparql = f"SELECT DISTINCT {projected} WHERE {{ {targets} {binds} FILTER({tests}) }}"
+        if portable:
+            # The tests filter a sub-select: Virtuoso writes each BIND's expression into
+            # a FILTER in the same group, and runs out of time on the result.
+            sparql = (f"SELECT DISTINCT {projected} WHERE {{ {{ SELECT DISTINCT {projected} "
+                      f"WHERE {{ {targets} {binds} }} }} FILTER({tests}) }}")
         constraints = tuple((str(u.shape.node), str(c)) for u in units for c in u.components())
         return ShaclQuery(str(shape.node), constraints, sparql, _handle_pass(units))
 
