@@ -95,7 +95,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node, XSDToPython
 
-from tieskg.graph.store import Store
+from tieskg.graph.store import OxigraphStore, Store
 from tieskg.graph.terms import to_oxigraph, to_rdflib
 from tieskg.graph.validate import (
     ValidationReport,
@@ -175,15 +175,18 @@ class ShaclQuery:
         return found
 
 
-def compile_shapes(shapes: Graph | None = None) -> list[ShaclQuery]:
+def compile_shapes(shapes: Graph | None = None, *, portable: bool = False
+                   ) -> list[ShaclQuery]:
     """The queries that validate data against ``shapes`` (default: tieskg's shapes).
 
+    ``portable``: in a form SPARQL servers such as Virtuoso 7.2 also run (flat EXISTS, the
+    tests filtering a sub-select), slower on the embedded store.
     Raises :class:`UnsupportedShapeError` for a shape this compiler cannot translate.
     """
     shapes = shapes_graph() if shapes is None else shapes
     if shapes is shapes_graph():
-        return list(_compiled_default())
-    return _Compiler(shapes).compile()
+        return list(_compiled_default(portable))
+    return _Compiler(shapes, portable=portable).compile()
 
 
 def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
@@ -198,7 +201,8 @@ def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
     most 4). ``queries`` may pass :func:`compile_shapes`'s result to skip compilation.
     ``progress(done, total)`` is called as each query finishes.
     """
-    compiled = list(queries) if queries is not None else compile_shapes(shapes)
+    compiled = list(queries) if queries is not None else compile_shapes(
+        shapes, portable=not isinstance(store, OxigraphStore))
     lock = threading.Lock()
     closure = _closure(store, set().union(*(q.classes() for q in compiled)))
     runtime = _Runtime(store, closure)
@@ -239,25 +243,34 @@ def validate_store_sparql(store: Store, shapes: Graph | None = None, *,
 
 def _closure(store: Store, classes: set[str]) -> dict[str, list[str]]:
     """Each class with its subclasses (``rdfs:subClassOf*`` over the whole store), for
-    classes whose subclasses are all IRIs (the rest keep the path)."""
+    classes whose subclasses are all IRIs (the rest keep the path).
+
+    The ``rdfs:subClassOf`` triples are read once and followed here, not with the path
+    in SPARQL: Virtuoso refuses a transitive path whose start is bound only by VALUES
+    ("transitive start not given")."""
     if not classes:
         return {}
-    listed = " ".join(f"<{c}>" for c in sorted(classes))
-    result = store.select(f"SELECT DISTINCT ?c ?s WHERE {{ VALUES ?c {{ {listed} }} "
-                          f"?s {_iri(RDFS.subClassOf)}* ?c }}")
-    found: dict[str, list[str]] = {c: [] for c in classes}
-    blank = set()
-    for c, sub in result.rows:
-        if isinstance(sub, URIRef):
-            found[str(c)].append(str(sub))
-        else:
-            blank.add(str(c))
-    return {c: sorted(set(subs) | {c}) for c, subs in found.items() if c not in blank}
+    result = store.select(f"SELECT DISTINCT ?s ?c WHERE {{ ?s {_iri(RDFS.subClassOf)} ?c }}")
+    below: dict[Node, set[Node]] = {}
+    for sub, sup in result.rows:
+        below.setdefault(sup, set()).add(sub)
+    closure = {}
+    for c in classes:
+        seen: set[Node] = set()
+        todo = [URIRef(c)]
+        while todo:
+            for sub in below.get(todo.pop(), ()):
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+        if all(isinstance(sub, URIRef) for sub in seen):
+            closure[c] = sorted({str(sub) for sub in seen} | {c})
+    return closure
 
 
 @cache
-def _compiled_default() -> tuple[ShaclQuery, ...]:
-    return tuple(_Compiler(shapes_graph()).compile())
+def _compiled_default(portable: bool = False) -> tuple[ShaclQuery, ...]:
+    return tuple(_Compiler(shapes_graph(), portable=portable).compile())
 
 
 # ============================================================================ SPARQL text
@@ -853,9 +866,10 @@ class _Unit:
     for a property shape, one flag "some value may fail", then a follow-up query on the
     flagged focus node's values)."""
 
-    def __init__(self, shape: _Shape, prefix: str) -> None:
+    def __init__(self, shape: _Shape, prefix: str, portable: bool = False) -> None:
         self.shape = shape
         self.prefix = prefix
+        self.portable = portable
         self.flags: list[tuple[str, URIRef, str]] = []  # (kind, component, variable)
         self.qualified: list[tuple[_Cond, int | None, int | None]] = []
         self.checks: list[tuple[URIRef, _Cond]] = []
@@ -931,6 +945,8 @@ class _Unit:
         (None, 0 or 1) or a value check may fail (the handler then finds out which)."""
         a, b = fresh(), fresh()
         passes = " && ".join(f"({cond.dc(a, fresh)})" for _, cond in self.checks) or "true"
+        if self.portable:
+            return self._flat_summary(path, n, m, passes, a, b, fresh)
         second = f"EXISTS {{ ?this {path} {b} . FILTER(!sameTerm({a}, {b})) }}"
         if n == 1 and m == 1:
             return f"!EXISTS {{ ?this {path} {a} . FILTER(({passes}) && !{second}) }}"
@@ -946,10 +962,31 @@ class _Unit:
             parts.append(f"EXISTS {{ ?this {path} {a} . FILTER({' || '.join(wrong)}) }}")
         return " || ".join(parts)
 
+    def _flat_summary(self, path: str, n: int | None, m: int | None, passes: str, a: str,
+                      b: str, fresh: _Fresh) -> str:
+        """:meth:`_summary` as a disjunction of flat EXISTS, each in a COALESCE: Virtuoso
+        fails to compile EXISTS || EXISTS in a BIND, and runs out of time on an EXISTS
+        nested in the FILTER of another (the embedded store is faster with the nesting)."""
+        parts = []
+        if n == 1:
+            parts.append(f"!EXISTS {{ ?this {path} {fresh()} }}")
+        if m == 0:
+            parts.append(f"EXISTS {{ ?this {path} {fresh()} }}")
+        else:
+            if self.checks:
+                parts.append(f"EXISTS {{ ?this {path} {a} . FILTER(!({passes})) }}")
+            if m == 1:
+                parts.append(f"EXISTS {{ ?this {path} {a} . ?this {path} {b} . "
+                             f"FILTER(!sameTerm({a}, {b})) }}")
+        if len(parts) == 1:
+            return parts[0]
+        return " || ".join(_coalesce(part) for part in parts) if parts else "false"
+
 
 class _Compiler:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, *, portable: bool = False) -> None:
         self.g = graph
+        self.portable = portable
         self._shapes: dict[Node, _Shape] = {}
         self._conds: dict[Node, _Cond] = {}
         self._building: list[Node] = []
@@ -1356,7 +1393,7 @@ class _Compiler:
                     units.append(unit)
                 extras.extend(more)
             if units:
-                queries.append(self.pass_query(shape, targets, units))
+                queries.append(self.pass_query(shape, targets, units, self.portable))
             queries.extend(extras)
         # every shape must translate, even one that no target reaches
         for node in set(self.g.subjects(RDF.type, SH.NodeShape)) | set(
@@ -1395,7 +1432,7 @@ class _Compiler:
         """The per-focus tests of one shape's Core constraints (as part of a pass query
         over ``targets``), and the queries of its other constraints."""
         node, path = shape.node, shape.path_sparql
-        unit = _Unit(shape, f"?sh__u{index}")
+        unit = _Unit(shape, f"?sh__u{index}", self.portable)
         extras: list[ShaclQuery] = []
         fresh = _Fresh(f"u{index}_")
         values = f"?this {path} ?value ." if path else "BIND(?this AS ?value)"
@@ -1461,13 +1498,20 @@ class _Compiler:
         return unit, extras
 
     @staticmethod
-    def pass_query(shape: _Shape, targets: str, units: list[_Unit]) -> ShaclQuery:
+    def pass_query(shape: _Shape, targets: str, units: list[_Unit], portable: bool = False
+                   ) -> ShaclQuery:
         """One row per focus node of ``shape`` where some test of some unit holds."""
         names = ["?this"] + [name for u in units for name, _ in u.binds]
         binds = " ".join(f"BIND({expression} AS {name})" for u in units
                          for name, expression in u.binds)
         tests = " || ".join(t for u in units for t in u.tests)
-        sparql = f"SELECT DISTINCT {' '.join(names)} WHERE {{ {targets} {binds} FILTER({tests}) }}"
+        projected = " ".join(names)
+        sparql = f"SELECT DISTINCT {projected} WHERE {{ {targets} {binds} FILTER({tests}) }}"
+        if portable:
+            # The tests filter a sub-select: Virtuoso writes each BIND's expression into
+            # a FILTER in the same group, and runs out of time on the result.
+            sparql = (f"SELECT DISTINCT {projected} WHERE {{ {{ SELECT DISTINCT {projected} "
+                      f"WHERE {{ {targets} {binds} }} }} FILTER({tests}) }}")
         constraints = tuple((str(u.shape.node), str(c)) for u in units for c in u.components())
         return ShaclQuery(str(shape.node), constraints, sparql, _handle_pass(units))
 
@@ -1904,7 +1948,9 @@ def _unit_violations(rt: _Runtime, unit: _Unit, row: dict[str, Node]) -> list[Vi
 
 
 def _true(term: Node | None) -> bool:
-    return isinstance(term, Literal) and term.value is True
+    """A true boolean; also the integer 1, as Virtuoso gives a boolean expression."""
+    return isinstance(term, Literal) and (term.value is True or (
+        term.datatype == XSD.integer and term.value == 1))
 
 
 def _format(message: str, bindings: dict[str, Node]) -> str:
