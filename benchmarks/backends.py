@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="sources sampled for betweenness (default 20)")
     parser.add_argument("--jobs", type=int, default=-1,
                         help="nx-parallel's processes (joblib's n_jobs; default -1: all cores)")
+    parser.add_argument("--example-ties", action="store_true",
+                        help="project with an example tie per edge (the default projection; "
+                        "without: org_supply(example_ties=False), as analyses need it)")
+    parser.add_argument("--projection-only", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     backends = installed()
@@ -69,9 +73,14 @@ def main(argv: list[str] | None = None) -> int:
                                     for name, functions in backends.items()) or "none"))
     results: dict[str, Any] = {"sample": args.sample}
     store = OxigraphStore(ox.Store.read_only(str(args.store)), args.store)
-    supply = timed(results, "projection org-supply", lambda: networks.org_supply(store))
+    supply = timed(results, "projection org-supply" + (
+        "" if args.example_ties else " (example_ties=False)"),
+        lambda: networks.org_supply(store, example_ties=args.example_ties))
     results["nodes"], results["edges"] = supply.number_of_nodes(), supply.number_of_edges()
-    print(f"  {results['nodes']:,} nodes, {results['edges']:,} edges")
+    results["ties"] = sum(w for *_, w in supply.edges(data="weight"))
+    print(f"  {results['nodes']:,} nodes, {results['edges']:,} edges, {results['ties']:,} ties")
+    if args.projection_only:
+        return finish(args, results)
 
     def betweenness(backend: str | None) -> dict[str, float]:
         if backend is None:
@@ -91,7 +100,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  largest difference {results['betweenness max abs difference']:.2e}")
 
     hub = max(supply, key=supply.out_degree)
-    rank = timed(results, "pagerank: networkx", lambda: nx.pagerank(supply))
+    # networkx's own pagerank needs SciPy (not a tieskg dependency): its pure-Python
+    # version is the baseline when SciPy is missing.
+    try:
+        import scipy  # noqa: F401
+
+        plain_pagerank, label = nx.pagerank, "pagerank: networkx (SciPy)"
+    except ImportError:
+        from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
+
+        plain_pagerank, label = _pagerank_python, "pagerank: networkx (pure Python)"
+    rank = timed(results, label, lambda: plain_pagerank(supply))
     below = timed(results, "descendants of the busiest supplier: networkx",
                   lambda: nx.descendants(supply, hub))
     if "graphblas" in backends:
@@ -106,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("parallel", "graphblas"):
         if name not in backends:
             print(f"backend {name} not installed: skipped")
+    return finish(args, results)
+
+
+def finish(args: argparse.Namespace, results: dict[str, Any]) -> int:
+    """Write the figures to --json."""
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0

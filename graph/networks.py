@@ -56,18 +56,26 @@ FEW_NODES = 200
 NETWORKS = ("org-supply", "region-ties", "industry-chain", "region-industry")
 
 
-def org_supply(store: Store) -> nx.DiGraph:
+def org_supply(store: Store, *, example_ties: bool = True) -> nx.DiGraph:
     """The organization supply network: supplier -> customer, ``weight`` = number of
-    supply ties between the two, ``tie`` = one of them (an IRI)."""
+    supply ties between the two, ``tie`` = one of them (an IRI; left out with
+    ``example_ties=False``, which saves reading every tie's IRI: at national size on
+    disk, most of the time)."""
     graph = nx.DiGraph(network="org-supply")
-    for row in store.select_text(internal_query("network-org-nodes")).rows:
+    for row in store.select_rows(internal_query("network-org-nodes")):
         node, en, zh, code, region, industry = row
         graph.add_node(node, **_node_attributes(node, "organization", en, zh, code,
                                                  region=region, industry=industry))
-    graph.add_edges_from(
-        (supplier, customer, {"weight": int(ties), "tie": example})
-        for supplier, customer, ties, example in store.select_text(
-            internal_query("network-org-supply")).rows)
+    if example_ties:
+        graph.add_edges_from(
+            (supplier, customer, {"weight": int(ties), "tie": example})
+            for supplier, customer, ties, example in store.select_rows(
+                internal_query("network-org-supply")))
+    else:
+        graph.add_edges_from(
+            (supplier, customer, {"weight": int(ties)})
+            for supplier, customer, ties in store.select_rows(
+                internal_query("network-org-supply-pairs")))
     return graph
 
 
