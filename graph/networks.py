@@ -38,7 +38,7 @@ import networkx as nx
 from rdflib import URIRef
 
 from tieskg.graph.store import Store, internal_query
-from tieskg.namespaces import TK
+from tieskg.namespaces import SKOS, TK
 
 #: The tie classes of the region-ties network and the edge keys (kinds) they get.
 TIE_KINDS: dict[str, str] = {
@@ -62,10 +62,10 @@ def org_supply(store: Store, *, example_ties: bool = True) -> nx.DiGraph:
     ``example_ties=False``, which saves reading every tie's IRI: at national size on
     disk, most of the time)."""
     graph = nx.DiGraph(network="org-supply")
-    for row in store.select_rows(internal_query("network-org-nodes")):
-        node, en, zh, code, region, industry = row
-        graph.add_node(node, **_node_attributes(node, "organization", en, zh, code,
-                                                 region=region, industry=industry))
+    for node, found in _organizations(store).items():
+        graph.add_node(node, **_node_attributes(
+            node, "organization", found.get("en"), found.get("zh"), found.get("code"),
+            region=found.get("region"), industry=found.get("industry")))
     if example_ties:
         graph.add_edges_from(
             (supplier, customer, {"weight": int(ties), "tie": example})
@@ -191,6 +191,29 @@ def _node_attributes(iri: str, kind: str, en: str | None, zh: str | None,
         if value is not None:
             attributes[name] = value
     return attributes
+
+
+#: Properties of an organization that its node shows, by the key they are kept under.
+_ORGANIZATION_PROPERTIES = {str(TK.creditCode): "code", str(TK.locatedIn): "region",
+                            str(TK.industry): "industry"}
+_LABEL = str(SKOS.prefLabel)
+
+
+def _organizations(store: Store) -> dict[str, dict[str, str]]:
+    """Every organization in a supply tie, with the least of each of its names (``en``,
+    ``zh``), credit code, region and industry."""
+    found: dict[str, dict[str, str]] = {}
+    for node, prop, value, lang in store.select_rows(internal_query("network-org-nodes")):
+        values = found.setdefault(node, {})
+        if prop is None or value is None:
+            continue
+        if prop == _LABEL:
+            key = lang if lang in ("en", "zh") else None
+        else:
+            key = _ORGANIZATION_PROPERTIES.get(prop)
+        if key is not None and (key not in values or value < values[key]):
+            values[key] = value
+    return found
 
 
 def _label_nodes(store: Store, graph: nx.Graph, kind: URIRef, name: str,
