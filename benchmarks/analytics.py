@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             size += [option, str(value)]
             name += f"-{option[2]}{value:g}"
     data = args.data_dir / f"analytics-{name}-{args.seed}.nq"
-    if not data.exists():
+    reuse = args.keep_store is not None and args.keep_store.exists() and not args.memory
+    if not data.exists() and not reuse:
         subprocess.run([sys.executable, str(HERE / "generate.py"), *size,
                         "--seed", str(args.seed), "-o", str(data)], check=True)
     results: dict[str, Any] = {"data": " ".join(size),
