@@ -2,9 +2,12 @@
 """Network projections and analyses on a synthetic graph: wall seconds of each step.
 
     python benchmarks/analytics.py --triples 5000000 --data-dir /tmp/bench --json out.json
+    python benchmarks/analytics.py --organizations 400000 --supply-ties-per-organization 5 \
+        --observations-per-organization 0 --data-dir /tmp/bench --keep-store /tmp/bench/national
 
 Generates the graph with ``generate.py`` (kept in ``--data-dir`` for reuse), bulk loads
-it with the ontology into an on-disk store (not derived: the roll-up rules are not
+it with the ontology into an on-disk store (``--keep-store PATH``: kept there, and reused
+by a later run with the same path instead of loading again; not derived: the roll-up rules are not
 measured here, so the industry chain is computed from the supply ties), then times each
 projection and each analysis. Baselines, measured in the same run:
 
@@ -92,6 +95,12 @@ def betweenness_error(graph: nx.DiGraph, k: int, results: dict[str, Any]) -> Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--organizations", type=int, metavar="N",
+                        help="generate exactly N organizations instead of --triples")
+    parser.add_argument("--supply-ties-per-organization", type=float, metavar="X")
+    parser.add_argument("--observations-per-organization", type=float, metavar="Y")
+    parser.add_argument("--keep-store", type=Path, metavar="PATH",
+                        help="load into this store folder and keep it (reused if it exists)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--sample", type=int, default=300,
@@ -105,25 +114,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
-    data = args.data_dir / f"analytics-{args.triples}-{args.seed}.nq"
-    if not data.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), "--triples",
-                        str(args.triples), "--seed", str(args.seed), "-o", str(data)],
-                       check=True)
-    results: dict[str, Any] = {"triples": args.triples,
+    size = ["--triples", str(args.triples)]
+    name = f"{args.triples}"
+    if args.organizations is not None:
+        size = ["--organizations", str(args.organizations)]
+        name = f"o{args.organizations}"
+    for option, value in (("--supply-ties-per-organization", args.supply_ties_per_organization),
+                          ("--observations-per-organization",
+                           args.observations_per_organization)):
+        if value is not None:
+            size += [option, str(value)]
+            name += f"-{option[2]}{value:g}"
+    data = args.data_dir / f"analytics-{name}-{args.seed}.nq"
+    reuse = args.keep_store is not None and args.keep_store.exists() and not args.memory
+    if not data.exists() and not reuse:
+        subprocess.run([sys.executable, str(HERE / "generate.py"), *size,
+                        "--seed", str(args.seed), "-o", str(data)], check=True)
+    results: dict[str, Any] = {"data": " ".join(size),
                                "store": "memory" if args.memory else "disk"}
     with tempfile.TemporaryDirectory(prefix="tieskg-analytics-", dir=args.data_dir) as tmp:
-        store = (OxigraphStore.in_memory() if args.memory
-                 else OxigraphStore.create(Path(tmp) / "store"))
+        kept = args.keep_store is not None and not args.memory
+        if kept and args.keep_store.exists():
+            store = OxigraphStore(ox.Store(str(args.keep_store)), args.keep_store)
+        else:
+            store = (OxigraphStore.in_memory() if args.memory
+                     else OxigraphStore.create(args.keep_store if kept else Path(tmp) / "s"))
 
-        def load() -> None:
-            store.load(ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE,
-                       graph=ox_graph("ontology"))
-            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-            if not args.memory:
-                store.optimize()
+            def load() -> None:
+                store.load(ontology_path().read_bytes(), format=ox.RdfFormat.TURTLE,
+                           graph=ox_graph("ontology"))
+                store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+                if not args.memory:
+                    store.optimize()
 
-        timed(results, "bulk load + ontology + compaction (setup)", load)
+            timed(results, "bulk load + ontology + compaction (setup)", load)
         supply = timed(results, "projection org-supply", lambda: networks.org_supply(store))
         bare = timed(results, "baseline: supply ties from quad index",
                      lambda: baseline_supply(store))

@@ -3,6 +3,8 @@
 
     python benchmarks/generate.py --triples 1000000 --seed 1 -o /tmp/b1m.nq
     python benchmarks/generate.py --triples 20000 --seed 7 --violations 0.01 -o bad.nq
+    python benchmarks/generate.py --organizations 400000 --supply-ties-per-organization 5 \
+        --observations-per-organization 0 --seed 1 -o /tmp/national.nq
 
 Writes about ``--triples`` triples (the last record may overshoot by a few dozen) in one
 named graph, ``tkg:illustrative/benchmark-<seed>``, which describes itself as the
@@ -23,6 +25,15 @@ Contents:
   companies, some research institutes and universities) with one to three facilities,
   supply ties between companies in different counties, and Data Cube observations
   (area × industry × year × indicator, every key used once).
+
+The national network (issue 7: 400k organizations, 2M supply ties) would take about 70M
+triples with the default mix (about 1.3 supply ties and 2 observations per organization).
+``--organizations N`` writes exactly N organizations instead of a triple count (the fixed
+part at full size); ``--supply-ties-per-organization X`` makes the supply ties exactly
+``round(X * organizations so far)`` after each organization (so ``round(X * N)`` in all)
+and ``--observations-per-organization Y`` gives each organization ``int(Y)`` observations,
+one more with probability ``Y - int(Y)``. Without these options the output is the same as
+before they existed.
 
 Province codes come from two-digit prefixes GB/T 2260 does not use (56-60, 66-70,
 72-80, 83-99), so synthetic codes never look like a real division's.
@@ -239,9 +250,10 @@ class Summary:
 
 class _Generator:
     def __init__(self, out: IO[str], target: int, seed: int, violations: float,
-                 log: TextIO | None, checksum: str, started: float):
+                 log: TextIO | None, checksum: str, started: float, mix: Mix | None = None):
         self.out = out
         self.target = target
+        self.mix = mix or Mix()
         self.seed = seed
         self.p = violations
         self.log = log
@@ -289,14 +301,20 @@ class _Generator:
 
     # -- the whole run -----------------------------------------------------------------
     def run(self) -> None:
-        scale = min(1.0, FIXED_SHARE * self.target / FULL_FIXED_TRIPLES)
+        organizations = self.mix.organizations
+        scale = (1.0 if organizations is not None
+                 else min(1.0, FIXED_SHARE * self.target / FULL_FIXED_TRIPLES))
         self.describe_graph()
         self.regions(scale)
         self.industries(scale)
         self.parks(scale)
         self.prepare_observations()
-        while self.n < self.target:
-            self.unit()
+        if organizations is not None:
+            while self.organization_count < organizations:
+                self.unit()
+        else:
+            while self.n < self.target:
+                self.unit()
         self.flush()
 
     def describe_graph(self) -> None:
@@ -310,7 +328,7 @@ class _Generator:
             f'{g} {SOURCE_CHECKSUM} "{self.checksum}"{t}'
             f'{g} {SOURCE_FILE} "benchmarks/generate.py"{t}'
             f'{g} {DESCRIPTION} "Illustrative data: NOT REAL. Synthetic benchmark data made '
-            f'by benchmarks/generate.py (seed {self.seed}, about {self.target} triples)."@en{t}'
+            f'by benchmarks/generate.py (seed {self.seed}, {self.size()})."@en{t}'
             f"{source} {A} {REFERENCE_WORK}{t}"
             f'{source} {TITLE} "Synthetic benchmark data: NOT REAL (seed {self.seed})"@en{t}'
             f'{source} {DESCRIPTION} "Synthetic benchmark data: NOT REAL. Every region, '
@@ -320,6 +338,19 @@ class _Generator:
             f"{dataset} {DERIVED_FROM} {source}{t}"
             f'{dataset} {LABEL} "Synthetic benchmark statistics (NOT REAL)"@en{t}')
         self.records["sources"] += 1
+
+    def size(self) -> str:
+        """The size asked for, as the graph's description states it."""
+        mix = self.mix
+        if mix.organizations is None and mix.ties is None and mix.observations is None:
+            return f"about {self.target} triples"
+        parts = [f"{mix.organizations} organizations" if mix.organizations is not None
+                 else f"about {self.target} triples"]
+        if mix.ties is not None:
+            parts.append(f"{mix.ties} supply ties per organization")
+        if mix.observations is not None:
+            parts.append(f"{mix.observations} observations per organization")
+        return ", ".join(parts)
 
     # -- fixed part: regions -------------------------------------------------------------
     def name(self) -> tuple[str, str]:
@@ -503,11 +534,24 @@ class _Generator:
     def unit(self) -> None:
         """One organization with its facilities, its supply ties and some observations."""
         r = self.rng.random
+        mix = self.mix
         self.organization()
-        ties = r()
-        for _ in range(0 if ties < 0.25 else 1 if ties < 0.6 else 2 if ties < 0.85 else 3):
-            self.supply_tie()
-        for _ in range(int(r() * 5)):
+        if mix.ties is None:
+            ties = r()
+            for _ in range(0 if ties < 0.25 else 1 if ties < 0.6 else 2 if ties < 0.85 else 3):
+                self.supply_tie()
+        else:
+            wanted = round(mix.ties * self.organization_count)
+            attempts = 2 * (wanted - self.tie_count) + 8
+            while self.tie_count < wanted and attempts > 0:
+                self.supply_tie()
+                attempts -= 1
+        if mix.observations is None:
+            observations = int(r() * 5)
+        else:
+            whole = int(mix.observations)
+            observations = whole + (r() < mix.observations - whole)
+        for _ in range(observations):
             self.observation()
 
     def place(self) -> tuple[int, str | None]:
@@ -701,9 +745,30 @@ _INDICATORS = (
 )
 
 
-def _checksum(triples: int, seed: int, violations: float) -> str:
+class Mix:
+    """What each organization brings, where it differs from the default mix: exactly
+    ``organizations`` of them (instead of a triple count), ``ties`` supply ties and
+    ``observations`` observations per organization on average (None: the default)."""
+
+    def __init__(self, organizations: int | None = None, ties: float | None = None,
+                 observations: float | None = None):
+        self.organizations = organizations
+        self.ties = ties
+        self.observations = observations
+
+    def arguments(self) -> str:
+        """The options as they enter the checksum (empty for the default mix, so that
+        default output stays the same)."""
+        return "".join(f" {name}={value!r}" for name, value in (
+            ("organizations", self.organizations), ("ties", self.ties),
+            ("observations", self.observations)) if value is not None)
+
+
+def _checksum(triples: int, seed: int, violations: float, mix: Mix | None = None) -> str:
     digest = hashlib.sha256(Path(__file__).read_bytes())
     digest.update(f"\ntriples={triples} seed={seed} violations={violations!r}".encode())
+    if mix is not None:
+        digest.update(mix.arguments().encode())
     return digest.hexdigest()
 
 
@@ -721,23 +786,37 @@ def _atomic_write(path: Path, write: Callable[[IO[str]], object]) -> None:
         raise
 
 
-def generate(path: Path, triples: int, seed: int, violations: float = 0.0, *,
-             log: TextIO | None = sys.stderr) -> Summary:
-    """Write about ``triples`` triples to ``path`` (``.nq``) and the planted violations to
-    ``path.violations.json``; progress and a summary go to ``log`` (None: silent)."""
+def generate(path: Path, triples: int | None, seed: int, violations: float = 0.0, *,
+             log: TextIO | None = sys.stderr, organizations: int | None = None,
+             ties_per_organization: float | None = None,
+             observations_per_organization: float | None = None) -> Summary:
+    """Write about ``triples`` triples (or exactly ``organizations`` organizations) to
+    ``path`` (``.nq``) and the planted violations to ``path.violations.json``; progress
+    and a summary go to ``log`` (None: silent). ``ties_per_organization`` and
+    ``observations_per_organization`` replace the default mix (see the module's text)."""
     path = Path(path)
     if path.suffix != ".nq":
         raise ValueError(f"{path}: the output must be an N-Quads file ending in .nq")
-    if triples < MIN_TRIPLES:
+    if (triples is None) == (organizations is None):
+        raise ValueError("give either --triples or --organizations")
+    if triples is not None and triples < MIN_TRIPLES:
         raise ValueError(f"--triples must be at least {MIN_TRIPLES}")
+    if organizations is not None and organizations < 1:
+        raise ValueError("--organizations must be at least 1")
+    for name, value in (("--supply-ties-per-organization", ties_per_organization),
+                        ("--observations-per-organization", observations_per_organization)):
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must not be negative")
+    mix = Mix(organizations, ties_per_organization, observations_per_organization)
+    target = triples if triples is not None else 0
     if not 0.0 <= violations <= 1.0:
         raise ValueError("--violations must lie in [0, 1]")
     started = time.perf_counter()
     state: dict[str, _Generator] = {}
 
     def write(out: IO[str]) -> None:
-        generator = _Generator(out, triples, seed, violations, log,
-                               _checksum(triples, seed, violations), started)
+        generator = _Generator(out, target, seed, violations, log,
+                               _checksum(target, seed, violations, mix), started, mix)
         generator.run()
         state["g"] = generator
 
@@ -765,14 +844,24 @@ def generate(path: Path, triples: int, seed: int, violations: float = 0.0, *,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write synthetic tieskg benchmark data as N-Quads.")
-    parser.add_argument("--triples", type=int, required=True, help="about how many triples")
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--triples", type=int, help="about how many triples")
+    size.add_argument("--organizations", type=int, metavar="N",
+                      help="exactly N organizations (instead of --triples)")
+    parser.add_argument("--supply-ties-per-organization", type=float, metavar="X",
+                        help="supply ties per organization (default: 0-3, about 1.3)")
+    parser.add_argument("--observations-per-organization", type=float, metavar="Y",
+                        help="observations per organization (default: 0-4, about 2)")
     parser.add_argument("--seed", type=int, required=True, help="random seed")
     parser.add_argument("--violations", type=float, default=0.0, metavar="P",
                         help="fraction of breakable records that violate a shape (default 0)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="output file (.nq)")
     args = parser.parse_args(argv)
     try:
-        generate(args.output, args.triples, args.seed, args.violations)
+        generate(args.output, args.triples, args.seed, args.violations,
+                 organizations=args.organizations,
+                 ties_per_organization=args.supply_ties_per_organization,
+                 observations_per_organization=args.observations_per_organization)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ import networkx as nx
 from rdflib import URIRef
 
 from tieskg.graph.store import Store, internal_query
-from tieskg.namespaces import TK
+from tieskg.namespaces import SKOS, TK
 
 #: The tie classes of the region-ties network and the edge keys (kinds) they get.
 TIE_KINDS: dict[str, str] = {
@@ -56,18 +56,26 @@ FEW_NODES = 200
 NETWORKS = ("org-supply", "region-ties", "industry-chain", "region-industry")
 
 
-def org_supply(store: Store) -> nx.DiGraph:
+def org_supply(store: Store, *, example_ties: bool = True) -> nx.DiGraph:
     """The organization supply network: supplier -> customer, ``weight`` = number of
-    supply ties between the two, ``tie`` = one of them (an IRI)."""
+    supply ties between the two, ``tie`` = one of them (an IRI; left out with
+    ``example_ties=False``, which saves reading every tie's IRI: at national size on
+    disk, most of the time)."""
     graph = nx.DiGraph(network="org-supply")
-    for row in store.select_text(internal_query("network-org-nodes")).rows:
-        node, en, zh, code, region, industry = row
-        graph.add_node(node, **_node_attributes(node, "organization", en, zh, code,
-                                                 region=region, industry=industry))
-    graph.add_edges_from(
-        (supplier, customer, {"weight": int(ties), "tie": example})
-        for supplier, customer, ties, example in store.select_text(
-            internal_query("network-org-supply")).rows)
+    for node, found in _organizations(store).items():
+        graph.add_node(node, **_node_attributes(
+            node, "organization", found.get("en"), found.get("zh"), found.get("code"),
+            region=found.get("region"), industry=found.get("industry")))
+    if example_ties:
+        graph.add_edges_from(
+            (supplier, customer, {"weight": int(ties), "tie": example})
+            for supplier, customer, ties, example in store.select_rows(
+                internal_query("network-org-supply")))
+    else:
+        graph.add_edges_from(
+            (supplier, customer, {"weight": int(ties)})
+            for supplier, customer, ties in store.select_rows(
+                internal_query("network-org-supply-pairs")))
     return graph
 
 
@@ -183,6 +191,29 @@ def _node_attributes(iri: str, kind: str, en: str | None, zh: str | None,
         if value is not None:
             attributes[name] = value
     return attributes
+
+
+#: Properties of an organization that its node shows, by the key they are kept under.
+_ORGANIZATION_PROPERTIES = {str(TK.creditCode): "code", str(TK.locatedIn): "region",
+                            str(TK.industry): "industry"}
+_LABEL = str(SKOS.prefLabel)
+
+
+def _organizations(store: Store) -> dict[str, dict[str, str]]:
+    """Every organization in a supply tie, with the least of each of its names (``en``,
+    ``zh``), credit code, region and industry."""
+    found: dict[str, dict[str, str]] = {}
+    for node, prop, value, lang in store.select_rows(internal_query("network-org-nodes")):
+        values = found.setdefault(node, {})
+        if prop is None or value is None:
+            continue
+        if prop == _LABEL:
+            key = lang if lang in ("en", "zh") else None
+        else:
+            key = _ORGANIZATION_PROPERTIES.get(prop)
+        if key is not None and (key not in values or value < values[key]):
+            values[key] = value
+    return found
 
 
 def _label_nodes(store: Store, graph: nx.Graph, kind: URIRef, name: str,

@@ -61,6 +61,12 @@ class Store(ABC):
         return SelectResult(result.variables, [tuple(None if t is None else str(t) for t in row)
                                                for row in result.rows])
 
+    def select_rows(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
+                    ) -> Iterator[tuple[str | None, ...]]:
+        """As :meth:`select_text`, one row at a time: for results too big to hold twice
+        (the organization supply network: a row per tie)."""
+        yield from self.select_text(sparql, bindings=bindings).rows
+
     @abstractmethod
     def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
@@ -220,6 +226,14 @@ class OxigraphStore(Store):
         rows = [tuple(None if term is None else term.value for term in solution)
                 for solution in result]
         return SelectResult(variables, rows)
+
+    def select_rows(self, sparql: str, *, bindings: Mapping[str, Node] | None = None
+                    ) -> Iterator[tuple[str | None, ...]]:
+        result = self._query(sparql, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        for solution in result:
+            yield tuple(None if term is None else term.value for term in solution)
 
     def ask(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         result = self._query(sparql, bindings)

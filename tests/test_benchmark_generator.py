@@ -144,3 +144,62 @@ def test_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str
                            "-o", str(tmp_path / "x.nq")]) == 2
     assert "error:" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+#: SHA-256 of the clean file (TARGET triples, SEED) without its tk:sourceChecksum line
+#: (which hashes the script itself): the default output is the one the issue-3
+#: benchmark figures were measured on, so a change of the generator must not alter it.
+DEFAULT_OUTPUT_SHA256 = "0057560b0331668ff46697782f8104f15ec5c9f0b57a7021de1701ad201501c4"
+
+
+def test_default_output_is_unchanged(files: dict[str, Any]) -> None:
+    import hashlib
+
+    lines = files["clean"].path.read_bytes().splitlines(keepends=True)
+    kept = b"".join(line for line in lines if b"#sourceChecksum>" not in line)
+    assert hashlib.sha256(kept).hexdigest() == DEFAULT_OUTPUT_SHA256
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The national mix at a small size: exact organizations, five ties each, no
+    observations."""
+    folder = tmp_path_factory.mktemp("national")
+    return generator.generate(folder / "national.nq", None, SEED, log=None, organizations=800,
+                              ties_per_organization=5, observations_per_organization=0)
+
+
+def test_national_mix_gives_exact_organizations_and_ties(national: Any) -> None:
+    assert national.records["organizations"] == 800
+    assert national.records["supply ties"] == 4000
+    assert national.records["observations"] == 0
+    quads = list(ox.parse(path=national.path, format=ox.RdfFormat.N_QUADS))
+    typed = [q.object.value.rsplit("#", 1)[-1] for q in quads
+             if q.predicate.value.endswith("#type")]
+    assert typed.count("SupplyTie") == 4000
+    assert typed.count("Observation") == 0
+    assert typed.count("CountyLevelDivision") > 2000, "the fixed part is at full size"
+
+
+def test_national_mix_conforms_to_the_shapes(national: Any) -> None:
+    report = _validate(national.path)
+    assert report.conforms, "\n".join(report.to_text().splitlines()[:40])
+
+
+def test_fractional_observations_per_organization(tmp_path: Path) -> None:
+    summary = generator.generate(tmp_path / "o.nq", None, SEED, log=None, organizations=400,
+                                 ties_per_organization=0.5, observations_per_organization=1.5)
+    assert summary.records["supply ties"] == 200
+    assert 500 <= summary.records["observations"] <= 700   # 600 expected
+
+
+def test_rejects_bad_size_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "x.nq")
+    assert generator.main(["--organizations", "0", "--seed", "1", "-o", out]) == 2
+    assert generator.main(["--organizations", "10", "--seed", "1",
+                           "--supply-ties-per-organization", "-1", "-o", out]) == 2
+    with pytest.raises(SystemExit):   # argparse: --triples and --organizations exclude
+        generator.main(["--triples", "20000", "--organizations", "10", "--seed", "1",
+                        "-o", out])
+    assert "error:" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
