@@ -20,6 +20,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from tieskg.graph.network_files import ordered
 from tieskg.graph.pictures import KIND_COLOURS
 
 
@@ -29,7 +30,9 @@ def _asset(name: str) -> str:
 
 def view_data(graph: nx.Graph, *, centre: str | None = None) -> dict:
     """The nodes and links the page draws: labels (Chinese over English), IRIs, kinds
-    and colours of ties, weights, and the ``layer`` of a supply neighbourhood."""
+    and colours of ties, weights, and the ``layer`` of a supply neighbourhood; nodes and
+    links in sorted order, whatever order the store gave them in."""
+    graph = ordered(graph)
     nodes = []
     for node, data in graph.nodes(data=True):
         zh, en = data.get("label_zh"), data.get("label_en")
