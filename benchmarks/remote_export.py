@@ -24,43 +24,18 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
+from oxigraph_server import start_server
 
 from tieskg.graph.push import push
 from tieskg.graph.remote_store import Endpoint, SparqlEndpointStore
 from tieskg.graph.store import OxigraphStore
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server(folder: Path) -> tuple[subprocess.Popen, str]:
-    program = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    port = _port()
-    process = subprocess.Popen([program, "serve", "--location", str(folder), "--bind",
-                                f"127.0.0.1:{port}", "--union-default-graph"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{base}/query?query=ASK%7B%7D", timeout=2)
-            return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("oxigraph serve did not start")
 
 
 def _size(data: bytes, format: ox.RdfFormat) -> int:
@@ -89,7 +64,7 @@ def main() -> None:
                             "build"], check=True, stdout=subprocess.DEVNULL)
         local = OxigraphStore.open(path)
         counts = local.graph_counts()
-        process, base = _server(folder / "server")
+        process, base = start_server(folder / "server")
         figures: dict[str, float] = {}
         try:
             endpoint = Endpoint(f"{base}/query", update=f"{base}/update",

@@ -3,6 +3,7 @@ specialization and chain-gap analyses to roll up, match and label industries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -68,37 +69,18 @@ class IndustryTree:
 
     def ancestors(self, iri: URIRef) -> list[URIRef]:
         """``iri`` and every industry above it (nearest first; cycles are cut)."""
-        seen = [iri]
-        frontier = [iri]
-        while frontier:
-            nxt = []
-            for item in frontier:
-                known = self.industries.get(item)
-                for up in sorted(known.broader) if known else ():
-                    if up not in seen:
-                        seen.append(up)
-                        nxt.append(up)
-            frontier = nxt
-        return seen
+        return _upwards(iri, self._broader)
 
     def counted_for(self, iri: URIRef) -> list[URIRef]:
         """``iri`` and every industry it counts for: those above it, and across the
         classification crosswalks their equivalents and broader matches, and those above
         them (nearest first; cycles are cut). Within one classification this is
         :meth:`ancestors`."""
-        seen = [iri]
-        frontier = [iri]
-        while frontier:
-            nxt = []
-            for item in frontier:
-                known = self.industries.get(item)
-                ups = (known.broader if known else set()) | self.matches.get(item, set())
-                for up in sorted(ups):
-                    if up not in seen:
-                        seen.append(up)
-                        nxt.append(up)
-            frontier = nxt
-        return seen
+        return _upwards(iri, lambda item: self._broader(item) | self.matches.get(item, set()))
+
+    def _broader(self, iri: URIRef) -> set[URIRef]:
+        known = self.industries.get(iri)
+        return known.broader if known else set()
 
     def depth(self, iri: URIRef) -> int:
         """1 for a top-level industry, 2 for one below it, ..."""
@@ -123,3 +105,18 @@ class IndustryTree:
         """``scheme:code name``, or the IRI for an industry the store does not describe."""
         item = self.industries.get(iri)
         return item.label if item else str(iri)
+
+
+def _upwards(iri: URIRef, up: Callable[[URIRef], set[URIRef]]) -> list[URIRef]:
+    """``iri`` and everything ``up`` leads to from it, breadth first (cycles are cut)."""
+    seen = [iri]
+    frontier = [iri]
+    while frontier:
+        nxt = []
+        for item in frontier:
+            for above in sorted(up(item)):
+                if above not in seen:
+                    seen.append(above)
+                    nxt.append(above)
+        frontier = nxt
+    return seen
