@@ -43,13 +43,15 @@ HERE = Path(__file__).resolve().parent
 TK = "https://w3id.org/tieskg/ontology#"
 
 
-def timed(results: dict[str, Any], name: str, work: Callable[[], Any]) -> Any:
-    """Run ``work``, print and record its wall seconds under ``name``."""
+def timed(results: dict[str, Any], name: str, work: Callable[[], Any], *,
+          width: int = 52) -> Any:
+    """Run ``work``, print (``name`` padded to ``width``) and record its wall seconds
+    under ``name``."""
     started = time.perf_counter()
     value = work()
     seconds = time.perf_counter() - started
     results[name] = round(seconds, 3)
-    print(f"{name:<52} {seconds:9.2f} s", flush=True)
+    print(f"{name:<{width}} {seconds:9.2f} s", flush=True)
     return value
 
 
@@ -78,6 +80,7 @@ def ball(graph: nx.DiGraph, size: int) -> nx.DiGraph:
 
 
 def betweenness_error(graph: nx.DiGraph, k: int, results: dict[str, Any]) -> None:
+    k = min(k, graph.number_of_nodes())  # a small graph has fewer nodes than the sample
     exact = timed(results, f"betweenness exact ({graph.number_of_nodes():,} nodes)",
                   lambda: nx.betweenness_centrality(graph))
     sampled = timed(results, f"betweenness sampled k={k} (same nodes)",

@@ -25,7 +25,6 @@ import argparse
 import json
 import pickle
 import sys
-import time
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -33,19 +32,15 @@ from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
+from analytics import timed as analytics_timed
 
 from tieskg.graph import networks
 from tieskg.graph.store import OxigraphStore
 
 
 def timed(results: dict[str, Any], name: str, work: Callable[[], Any]) -> Any:
-    """Run ``work``, print and record its wall seconds under ``name``."""
-    started = time.perf_counter()
-    value = work()
-    seconds = time.perf_counter() - started
-    results[name] = round(seconds, 3)
-    print(f"{name:<60} {seconds:9.2f} s", flush=True)
-    return value
+    """``analytics.timed`` with this script's wider names."""
+    return analytics_timed(results, name, work, width=60)
 
 
 def installed() -> dict[str, set[str]]:
