@@ -88,6 +88,11 @@ class Endpoint:
         return httpx.Client(auth=auth, headers=headers, timeout=self.timeout)
 
 
+#: Virtuoso's errors for a query stopped at a time limit: S1T00 (timeout), HY008 (the
+#: statement cancelled, "killed by SQLCancel", when the limit falls mid-evaluation).
+_VIRTUOSO_STOPPED = re.compile(r"\b(S1T00|HY008)\b")
+
+
 class ServerTimeout(StoreError):
     """The server did not answer within the time limit, or stopped the query at its own."""
 
@@ -131,6 +136,9 @@ class SparqlEndpointStore(Store):
                              "and --auth")
         if response.status_code >= 400:
             detail = " ".join(response.text.split())[:300]
+            if _VIRTUOSO_STOPPED.search(detail):  # its own time limit, or cancelled at it
+                raise ServerTimeout(f"the SPARQL server at {url} stopped the query at its "
+                                    f"time limit: {detail[:120]}")
             error = QueryError if response.status_code == 400 else StoreError
             raise error(f"the SPARQL server at {url} answered HTTP {response.status_code}: "
                         f"{detail}")
