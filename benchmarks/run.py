@@ -6,13 +6,16 @@ For each size it generates (or reuses) a synthetic graph with ``benchmarks/gener
 then runs every step in a fresh subprocess, so that wall time and peak memory (maximum
 resident set size) belong to that step alone:
 
-- load: bulk load into the embedded Oxigraph store; baseline: rdflib's default store;
+- load: bulk load into the embedded Oxigraph store; baselines: rdflib's default store,
+  and Oxigraph's own command-line loader (``oxigraph load``, Rust without Python: the
+  ceiling of the store on this machine);
 - build: ``tieskg build --dataset FILE`` end to end (load, derive, validate, persist);
 - validate: SHACL validation of the built store; baseline: pySHACL (100k triples at most);
 - queries: every library query five times on the built store (median and maximum);
   baseline: rdflib's SPARQL engine on the same quads (100k at most, 30 s cap per query);
-- export: Turtle export of all graphs of the built store; baseline: rdflib's Turtle
-  serializer on the same triples;
+- export: Turtle export of all graphs of the built store; baselines: rdflib's Turtle
+  serializer on the same triples, and ``oxigraph dump`` of the store as N-Quads (the
+  store's own, cheapest dump: the ceiling);
 - memory: load, validation and export on Oxigraph's in-memory store instead, to show
   what the on-disk store (RocksDB) costs.
 
@@ -42,7 +45,7 @@ PYSHACL_MAX = 100_000
 #: Steps that measure the store ``tieskg build`` made (in ``WORK/built``), and baselines
 #: that read its quads (``WORK/BUILT_QUADS``), so that all compare the same data.
 NEEDS_BUILT_STORE = {"validate", "queries", "export", "validate-pyshacl", "queries-rdflib",
-                     "export-rdflib"}
+                     "export-rdflib", "export-oxigraph"}
 NEEDS_BUILT_QUADS = {"validate-pyshacl", "queries-rdflib", "export-rdflib"}
 BUILT_QUADS = "built.nq"
 RDFLIB_QUERY_MAX = 100_000
@@ -107,6 +110,33 @@ def step_load_rdflib(data: Path, work: Path) -> dict:
     dataset = rdflib.Dataset()
     dataset.parse(str(data), format="nquads")
     return {"seconds": time.perf_counter() - started, "triples": len(dataset)}
+
+
+def step_load_oxigraph(data: Path, work: Path) -> dict:
+    """Ceiling: Oxigraph's command-line bulk loader (no Python) into a new on-disk store."""
+    started = time.perf_counter()
+    _oxigraph_cli("load", "--location", str(work / "store-cli"), "--file", str(data))
+    return {"seconds": time.perf_counter() - started}
+
+
+def step_export_oxigraph(data: Path, work: Path) -> dict:
+    """Ceiling: ``oxigraph dump`` of the built store, every graph, as N-Quads."""
+    started = time.perf_counter()
+    _oxigraph_cli("dump", "--location", str(work / "built"), "--file",
+                  str(work / "export-cli.nq"))
+    seconds = time.perf_counter() - started
+    with (work / "export-cli.nq").open("rb") as lines:
+        quads = sum(1 for _ in lines)
+    return {"seconds": seconds, "triples": quads}
+
+
+def _oxigraph_cli(*arguments: str) -> None:
+    """Run the ``oxigraph`` command installed beside this Python (the dev extra)."""
+    command = Path(sys.executable).with_name("oxigraph")
+    run = subprocess.run([str(command) if command.exists() else "oxigraph", *arguments],
+                         capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"oxigraph {arguments[0]} failed: {run.stderr[-500:]}")
 
 
 def step_validate(data: Path, work: Path) -> dict:
@@ -228,10 +258,11 @@ def dump_built_store(work: Path) -> None:
 
 
 STEPS = {
-    "load": step_load, "load-rdflib": step_load_rdflib,
+    "load": step_load, "load-rdflib": step_load_rdflib, "load-oxigraph": step_load_oxigraph,
     "validate": step_validate, "validate-pyshacl": step_validate_pyshacl,
     "queries": step_queries, "queries-rdflib": step_queries_rdflib,
     "export": step_export, "export-rdflib": step_export_rdflib,
+    "export-oxigraph": step_export_oxigraph,
     "build": step_build, "memory": step_memory,
 }
 
@@ -302,6 +333,7 @@ def measure(triples: int, seed: int, data_dir: Path, *, baselines: bool,
                                               ("queries-rdflib", RDFLIB_QUERY_MAX),
                                               ("export-rdflib", RDFLIB_LOAD_MAX))
                      if triples <= limit]
+            plan += ["load-oxigraph", "export-oxigraph"]
         chosen = [name for name in plan
                   if not only or name in only or name.split("-")[0] in only]
         if set(chosen) & NEEDS_BUILT_STORE and "build" not in chosen:
@@ -348,10 +380,16 @@ def report(triples: int, results: dict) -> str:
         lines.append(text)
 
     row("load", "load", "load-rdflib")
+    row("  oxigraph load (CLI)", "load-oxigraph", None)
+    if seconds("load") and seconds("load-oxigraph"):
+        lines[-1] += f"   ours/CLI {ratio(seconds('load'), seconds('load-oxigraph'))}"
     row("SHACL validation", "validate", "validate-pyshacl", per_s=False)
     if "validate" in results:
         lines[-1] += f"  ({results['validate'].get('violations')} violations)"
     row("Turtle export", "export", "export-rdflib")
+    row("  oxigraph dump (CLI)", "export-oxigraph", None)
+    if seconds("export") and seconds("export-oxigraph"):
+        lines[-1] += f"   ours/CLI {ratio(seconds('export'), seconds('export-oxigraph'))}"
     row("tieskg build", "build", None, per_s=False)
     if "optimize_seconds" in results.get("load", {}):
         lines.append(f"{'  index compaction':<22} {results['load']['optimize_seconds']:>9.2f} s "
