@@ -16,6 +16,10 @@ and ``code``, so that results map back to the graph:
 
 No attribute is ever None (GraphML and GEXF cannot write it): unknown ones are left out.
 
+:func:`project` is what commands call: the network the build saved beside the store
+(:mod:`tieskg.graph.saved_networks`) when there is one, else :func:`queried`; both give
+nodes and ties in sorted order (:func:`ordered`), so the two are the same graph.
+
 >>> from tieskg.graph.store import OxigraphStore
 >>> import pyoxigraph as ox
 >>> store = OxigraphStore.in_memory()
