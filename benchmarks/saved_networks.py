@@ -36,7 +36,7 @@ from analytics import timed as analytics_timed
 
 from tieskg.graph import networks
 from tieskg.graph.build import populate
-from tieskg.graph.saved_networks import write_saved_networks
+from tieskg.graph.saved_networks import SavedNetwork, write_saved_networks
 from tieskg.graph.store import SAVED_NETWORKS, OxigraphStore
 
 
@@ -88,14 +88,16 @@ def main() -> int:
         del store
     store = OxigraphStore(ox.Store.read_only(str(args.store)), args.store)
     (args.store / SAVED_NETWORKS).unlink(missing_ok=True)
-    saved = timed(results, "save: project by querying and write, all four",
-                  lambda: write_saved_networks(store, args.store / SAVED_NETWORKS))
-    for network in saved:
+
+    def done(network: SavedNetwork) -> None:
         results[f"save {network.name}"] = round(network.seconds, 3)
         results[f"{network.name} nodes"], results[f"{network.name} ties"] = (
             network.nodes, network.ties)
         print(f"  {network.name:<16} {network.nodes:>9,} nodes {network.ties:>10,} ties "
-              f"{network.seconds:9.2f} s")
+              f"{network.seconds:9.2f} s", flush=True)
+
+    timed(results, "save: project by querying and write, all four",
+          lambda: write_saved_networks(store, args.store / SAVED_NETWORKS, done=done))
     results["file MB"] = round((args.store / SAVED_NETWORKS).stat().st_size / 2**20, 1)
     print(f"  {SAVED_NETWORKS}: {results['file MB']:,} MB")
     digests = {}
