@@ -133,7 +133,13 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
             store = _persist(store, staging)
         names, saving = background
         if saving.running():
-            say("waiting for the projected networks")
+            say(f"waiting for the projected networks ({len(networks_saved)} of 4 saved)")
+            reported = len(networks_saved)
+            while saving.running():
+                saving.finish(wait=1.0)
+                for saved in networks_saved[reported:]:
+                    say(f"saved the {saved.name} network")
+                reported = len(networks_saved)
         for work, name in ((names, NAME_INDEX), (saving, SAVED_NETWORKS)):
             work.finish()
             os.replace(work.target, staging / name)
@@ -348,9 +354,11 @@ class _Background:
         """Whether the work still goes on."""
         return self._thread.is_alive()
 
-    def finish(self, *, quietly: bool = False) -> None:
-        """Wait for the work; raise what it raised (unless ``quietly``)."""
-        while self._thread.is_alive():
+    def finish(self, *, quietly: bool = False, wait: float | None = None) -> None:
+        """Wait for the work (at most ``wait`` seconds, if given); raise what it raised
+        (unless ``quietly``)."""
+        deadline = None if wait is None else time.perf_counter() + wait
+        while self._thread.is_alive() and (deadline is None or time.perf_counter() < deadline):
             self._thread.join(0.1)
         if self._failures and not quietly:
             raise self._failures[0]
