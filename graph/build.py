@@ -28,6 +28,7 @@ from tieskg._progress import throttle
 from tieskg.errors import InputError, StoreError, ValidationFailed
 from tieskg.graph.derive import derive
 from tieskg.graph.name_index import write_name_index
+from tieskg.graph.networks import NETWORKS
 from tieskg.graph.saved_networks import SavedNetwork, write_saved_networks
 from tieskg.graph.statistics import record_graph_sizes
 from tieskg.graph.store import MARKER, NAME_INDEX, SAVED_NETWORKS, OxigraphStore
@@ -133,7 +134,8 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
             store = _persist(store, staging)
         names, saving = background
         if saving.running():
-            say(f"waiting for the projected networks ({len(networks_saved)} of 4 saved)")
+            say(f"waiting for the projected networks ({len(networks_saved)} of "
+                f"{len(NETWORKS)} saved)")
             reported = len(networks_saved)
             while saving.running():
                 saving.finish(wait=1.0)
