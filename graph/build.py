@@ -28,8 +28,10 @@ from tieskg._progress import throttle
 from tieskg.errors import InputError, StoreError, ValidationFailed
 from tieskg.graph.derive import derive
 from tieskg.graph.name_index import write_name_index
+from tieskg.graph.networks import NETWORKS
+from tieskg.graph.saved_networks import SavedNetwork, write_saved_networks
 from tieskg.graph.statistics import record_graph_sizes
-from tieskg.graph.store import MARKER, NAME_INDEX, OxigraphStore
+from tieskg.graph.store import MARKER, NAME_INDEX, SAVED_NETWORKS, OxigraphStore
 from tieskg.graph.validate import ValidationReport, validate_store
 from tieskg.loaders import LoadedDataset, builtin_datasets, load_dataset
 from tieskg.loaders._records import UnusedRow
@@ -102,9 +104,9 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     store_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(store_path)
     staging = store_path.with_name(f"{_STAGING_PREFIX.format(store_path.name)}{os.getpid()}")
-    names_file = staging.with_name(f"{staging.name}.names")
     shutil.rmtree(staging, ignore_errors=True)
-    indexing = None
+    background: list[_Background] = []
+    networks_saved: list[SavedNetwork] = []
     try:
         in_memory = stages_in_memory(rdf_files)
         say(f"staging the new store {'in memory' if in_memory else 'on disk'}")
@@ -112,8 +114,13 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         populated = populate(store, loaded, rdf_files=rdf_files, user_loads=user_loads,
                              progress=say)
         counts = populated.graph_counts
-        say("indexing names (alongside the validation)")
-        indexing = _NameIndexing(store, names_file)
+        say("indexing names and saving the projected networks (alongside the validation)")
+        background = [
+            _Background(write_name_index, store, staging.with_name(f"{staging.name}.names"),
+                        "name-index", brief=True),
+            _Background(partial(write_saved_networks, done=lambda saved: networks_saved.append(
+                saved)), store, staging.with_name(f"{staging.name}.networks"),
+                        "saved-networks")]
         say("validating with SHACL")
         report = validate_store(store, progress=throttle(5.0, lambda done, total: say(
             f"validating with SHACL: {done} of {total} checks done"),
@@ -125,8 +132,23 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
         if in_memory:
             say("writing the new store to disk")
             store = _persist(store, staging)
-        indexing.finish()
-        os.replace(names_file, staging / NAME_INDEX)
+        names, saving = background
+        if saving.running():
+            say(f"waiting for the projected networks ({len(networks_saved)} of "
+                f"{len(NETWORKS)} saved)")
+            reported = len(networks_saved)
+            while saving.running():
+                saving.finish(wait=1.0)
+                for saved in networks_saved[reported:]:
+                    say(f"saved the {saved.name} network")
+                reported = len(networks_saved)
+        for work, name in ((names, NAME_INDEX), (saving, SAVED_NETWORKS)):
+            work.finish()
+            os.replace(work.target, staging / name)
+        say(f"indexed names in {names.seconds:.1f} s; saved the projected networks in "
+            f"{saving.seconds:.1f} s: " + "; ".join(
+                f"{saved.name} {saved.nodes:,} nodes, {saved.ties:,} ties ({saved.seconds:.1f} s)"
+                for saved in networks_saved))
         records = sum(d.records for d in loaded)
         (staging / MARKER).write_text(json.dumps({
             "tieskg": __version__,
@@ -144,10 +166,11 @@ def build(store_path: Path, *, datasets: Sequence[Path | Traversable] | None = N
     finally:
         if not bulk_load_running():  # else it still writes there; the next build removes it
             shutil.rmtree(staging, ignore_errors=True)
-        if indexing is not None and not isinstance(sys.exc_info()[1], KeyboardInterrupt):
-            indexing.finish(quietly=True)  # seconds; Ctrl-C does not wait
-        if indexing is None or not indexing.running():
-            names_file.unlink(missing_ok=True)
+        for work in background:
+            if work.brief and not isinstance(sys.exc_info()[1], KeyboardInterrupt):
+                work.finish(quietly=True)  # seconds; Ctrl-C does not wait
+            if not work.running():
+                work.target.unlink(missing_ok=True)
     return BuildReport(store_path, counts, records, populated.derived, report,
                        time.perf_counter() - started,
                        unused=[row for dataset in loaded for row in dataset.unused],
@@ -301,30 +324,43 @@ def _interruptibly(work: Callable[[], None]) -> None:
         raise failures[0]
 
 
-class _NameIndexing:
-    """The name index of ``store`` written to ``target`` in a daemon thread, while the
-    build goes on (validation and the writing to disk leave a core free part of the time;
-    a daemon thread lets Ctrl-C end the build at once)."""
+class _Background:
+    """``work`` (writing a file about ``store`` to ``target``: the name index, the saved
+    networks) done in a daemon thread while the build goes on (validation and the
+    writing to disk leave a core free part of the time; pyoxigraph lets go of the GIL
+    while it queries; a daemon thread lets Ctrl-C end the build at once). ``target``
+    is removed when the build ends; a build that fails waits for ``brief`` work only
+    (the others go on until the process ends; their temporary files are removed by the
+    next build, as abandoned staging)."""
 
-    def __init__(self, store: OxigraphStore, target: Path) -> None:
+    def __init__(self, work: Callable[[OxigraphStore, Path], object], store: OxigraphStore,
+                 target: Path, name: str, *, brief: bool = False) -> None:
+        self.target = target
+        self.brief = brief
+        self.seconds = 0.0
         self._failures: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(store, target),
-                                        name="tieskg-name-index", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(work, store, target),
+                                        name=f"tieskg-{name}", daemon=True)
         self._thread.start()
 
-    def _run(self, store: OxigraphStore, target: Path) -> None:
+    def _run(self, work: Callable[[OxigraphStore, Path], object], store: OxigraphStore,
+             target: Path) -> None:
+        started = time.perf_counter()
         try:
-            write_name_index(store, target)
+            work(store, target)
         except BaseException as exc:  # handed to the main thread by finish()
             self._failures.append(exc)
+        self.seconds = time.perf_counter() - started
 
     def running(self) -> bool:
-        """Whether the index is still being written."""
+        """Whether the work still goes on."""
         return self._thread.is_alive()
 
-    def finish(self, *, quietly: bool = False) -> None:
-        """Wait for the index; raise what writing it raised (unless ``quietly``)."""
-        while self._thread.is_alive():
+    def finish(self, *, quietly: bool = False, wait: float | None = None) -> None:
+        """Wait for the work (at most ``wait`` seconds, if given); raise what it raised
+        (unless ``quietly``)."""
+        deadline = None if wait is None else time.perf_counter() + wait
+        while self._thread.is_alive() and (deadline is None or time.perf_counter() < deadline):
             self._thread.join(0.1)
         if self._failures and not quietly:
             raise self._failures[0]

@@ -19,22 +19,11 @@ from pathlib import Path
 import networkx as nx
 
 from tieskg.graph.export import write_atomically
+from tieskg.graph.networks import ordered
+
+__all__ = ["FORMATS", "ordered", "write_network"]
 
 FORMATS = ("graphml", "gexf", "json")
-
-
-def ordered(graph: nx.Graph) -> nx.Graph:
-    """The same network with nodes and ties in sorted order, so that a file does not
-    depend on the order a store returned rows in."""
-    ordered = graph.__class__(**graph.graph)
-    ordered.add_nodes_from(sorted(graph.nodes(data=True), key=lambda item: str(item[0])))
-    if graph.is_multigraph():
-        ties = sorted(graph.edges(keys=True, data=True),
-                      key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
-    else:
-        ties = sorted(graph.edges(data=True), key=lambda e: (str(e[0]), str(e[1])))
-    ordered.add_edges_from(ties)
-    return ordered
 
 
 def write_network(graph: nx.Graph, output: Path, fmt: str) -> None:

@@ -16,6 +16,10 @@ and ``code``, so that results map back to the graph:
 
 No attribute is ever None (GraphML and GEXF cannot write it): unknown ones are left out.
 
+:func:`project` is what commands call: the network the build saved beside the store
+(:mod:`tieskg.graph.saved_networks`) when there is one, else :func:`queried`; both give
+nodes and ties in sorted order (:func:`ordered`), so the two are the same graph.
+
 >>> from tieskg.graph.store import OxigraphStore
 >>> import pyoxigraph as ox
 >>> store = OxigraphStore.in_memory()
@@ -139,7 +143,7 @@ def region_industry(store: Store) -> nx.Graph:
 
 
 #: Each projection by network name.
-PROJECTIONS: dict[str, Callable[[Store], nx.Graph]] = {
+PROJECTIONS: dict[str, Callable[..., nx.Graph]] = {
     "org-supply": org_supply,
     "region-ties": region_ties,
     "industry-chain": industry_chain,
@@ -147,9 +151,53 @@ PROJECTIONS: dict[str, Callable[[Store], nx.Graph]] = {
 }
 
 
-def project(store: Store, name: str) -> nx.Graph:
-    """The network called ``name`` (one of :data:`NETWORKS`)."""
-    return PROJECTIONS[name](store)
+def project(store: Store, name: str, **options: Any) -> nx.Graph:
+    """The network called ``name`` (one of :data:`NETWORKS`), nodes and ties in sorted
+    order. Without ``options`` (arguments of its projection function, such as
+    ``industry`` of :func:`region_ties`), the network the build saved beside the store
+    (:meth:`Store.saved_network`: the same graph, read in seconds) if there is one; else,
+    and with options, projected by querying (:func:`queried`)."""
+    if not options:
+        saved = store.saved_network(name)
+        if saved is not None:
+            return saved
+    return queried(store, name, **options)
+
+
+def queried(store: Store, name: str, **options: Any) -> nx.Graph:
+    """The network called ``name`` projected by querying ``store``, nodes and ties in
+    sorted order (:func:`ordered`): whatever order the store returns rows in, the same
+    graph, down to the order of nodes and neighbours that some analyses depend on
+    (Louvain communities, sampled betweenness)."""
+    return ordered(PROJECTIONS[name](store, **options))
+
+
+def ordered(graph: nx.Graph) -> nx.Graph:
+    """The same network with nodes and ties in sorted order, so that neither a file nor
+    an analysis depends on the order a store returned rows in. An undirected tie is
+    added from its lesser end, so that every node's neighbours are in sorted order too.
+
+    >>> g = nx.Graph()
+    >>> g.add_edges_from([("b", "c"), ("c", "a")])
+    >>> h = ordered(g)
+    >>> list(h.nodes), list(h.edges), list(h.adj["c"])
+    (['a', 'b', 'c'], [('a', 'c'), ('b', 'c')], ['a', 'b'])
+    """
+    ordered = graph.__class__(**graph.graph)
+    ordered.add_nodes_from(sorted(graph.nodes(data=True), key=lambda item: str(item[0])))
+    if graph.is_multigraph():
+        ties = [(u, v, key, data) for u, v, key, data in graph.edges(keys=True, data=True)]
+    else:
+        ties = [(u, v, None, data) for u, v, data in graph.edges(data=True)]
+    if not graph.is_directed():
+        ties = [(v, u, key, data) if str(v) < str(u) else (u, v, key, data)
+                for u, v, key, data in ties]
+    ties.sort(key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
+    if graph.is_multigraph():
+        ordered.add_edges_from(ties)
+    else:
+        ordered.add_edges_from((u, v, data) for u, v, _, data in ties)
+    return ordered
 
 
 def of_kind(graph: nx.MultiDiGraph, kind: str) -> nx.DiGraph:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore as OxrdflibStore
@@ -30,12 +30,19 @@ from tieskg.errors import QueryError, StoreError
 from tieskg.graph.terms import to_oxigraph, to_rdflib
 from tieskg.namespaces import PREFIXES
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 Quad = tuple[Node, Node, Node, URIRef]
 
 #: File that marks a folder as a tieskg store and records how it was built.
 MARKER = "tieskg-store.json"
 #: The build's index of names (:mod:`tieskg.graph.name_index`), in the store's folder.
 NAME_INDEX = "names.sqlite"
+#: The build's projected networks (:mod:`tieskg.graph.saved_networks`), in the store's folder.
+SAVED_NETWORKS = "networks.sqlite"
+#: Files that describe the store as built, deleted when it is opened for writing.
+AS_BUILT = (NAME_INDEX, SAVED_NETWORKS)
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,12 @@ class Store(ABC):
         and whoever asks reads every name."""
         return None
 
+    def saved_network(self, name: str) -> nx.Graph | None:
+        """Network ``name`` (of :data:`tieskg.graph.networks.NETWORKS`) as projected when
+        the store was built, if the store keeps it; else ``None`` (the default), and
+        whoever asks projects it by querying."""
+        return None
+
 
 class OxigraphStore(Store):
     """An embedded Oxigraph store, on disk (``open``) or in memory (``in_memory``)."""
@@ -131,13 +144,14 @@ class OxigraphStore(Store):
     @classmethod
     def open(cls, path: Path, *, read_only: bool = True) -> OxigraphStore:
         """The store built in ``path``; run ``tieskg build`` first if there is none.
-        Opening it for writing deletes its name index, which describes the store as
-        built."""
+        Opening it for writing deletes its name index and saved networks, which
+        describe the store as built (:data:`AS_BUILT`)."""
         if not (path / MARKER).is_file():
             raise StoreError(f"no tieskg store at {path}: run `tieskg build` first "
                              "(or pass --store PATH)")
         if not read_only:
-            (path / NAME_INDEX).unlink(missing_ok=True)
+            for name in AS_BUILT:
+                (path / name).unlink(missing_ok=True)
         try:
             store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as exc:
@@ -169,6 +183,14 @@ class OxigraphStore(Store):
         from tieskg.graph.name_index import names_containing
 
         return names_containing(self.path, text)
+
+    def saved_network(self, name: str) -> nx.Graph | None:
+        """From the build's saved networks (:mod:`tieskg.graph.saved_networks`), if any."""
+        if self.path is None:
+            return None
+        from tieskg.graph.saved_networks import read_saved_network
+
+        return read_saved_network(self.path, name)
 
     # -- queries -----------------------------------------------------------------
     def _query(self, sparql: str, bindings: Mapping[str, Node] | None, **dataset):

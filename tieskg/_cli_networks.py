@@ -29,14 +29,14 @@ _KINDS = {"supply": "supply", "rd": "rd-manufacturing", "investment": "investmen
 
 # -- shared helpers ---------------------------------------------------------------------
 def _project(obj: _Context, name: str, **options: Any):
-    """Network ``name`` of the store, with a spinner while it is read."""
+    """Network ``name`` of the store, with a spinner while it is read (the network the
+    build saved, when there is one and no ``options`` other than None)."""
     from tieskg.graph import networks
 
     store = obj.open_store()
+    options = {key: value for key, value in options.items() if value is not None}
     with console.status(f"reading the {name} network", spinner="dots"):
-        if name == "region-ties":
-            return store, networks.region_ties(store, **options)
-        return store, networks.project(store, name)
+        return store, networks.project(store, name, **options)
 
 
 #: One resolver per store folder, read once per process.
