@@ -143,7 +143,7 @@ def region_industry(store: Store) -> nx.Graph:
 
 
 #: Each projection by network name.
-PROJECTIONS: dict[str, Callable[..., nx.Graph]] = {
+PROJECTIONS: dict[str, Callable[[Store], nx.Graph]] = {
     "org-supply": org_supply,
     "region-ties": region_ties,
     "industry-chain": industry_chain,
@@ -151,25 +151,30 @@ PROJECTIONS: dict[str, Callable[..., nx.Graph]] = {
 }
 
 
-def project(store: Store, name: str, **options: Any) -> nx.Graph:
+def project(store: Store, name: str, *, industry: URIRef | None = None) -> nx.Graph:
     """The network called ``name`` (one of :data:`NETWORKS`), nodes and ties in sorted
-    order. Without ``options`` (arguments of its projection function, such as
-    ``industry`` of :func:`region_ties`), the network the build saved beside the store
-    (:meth:`Store.saved_network`: the same graph, read in seconds) if there is one; else,
-    and with options, projected by querying (:func:`queried`)."""
-    if not options:
+    order: the network the build saved beside the store (:meth:`Store.saved_network`:
+    the same graph, read in seconds) if there is one, else projected by querying
+    (:func:`queried`). ``industry`` narrows the region-ties network
+    (:func:`region_ties`), always by querying."""
+    if industry is None:
         saved = store.saved_network(name)
         if saved is not None:
             return saved
-    return queried(store, name, **options)
+    return queried(store, name, industry=industry)
 
 
-def queried(store: Store, name: str, **options: Any) -> nx.Graph:
+def queried(store: Store, name: str, *, industry: URIRef | None = None) -> nx.Graph:
     """The network called ``name`` projected by querying ``store``, nodes and ties in
     sorted order (:func:`ordered`): whatever order the store returns rows in, the same
     graph, down to the order of nodes and neighbours that some analyses depend on
     (Louvain communities, sampled betweenness)."""
-    return ordered(PROJECTIONS[name](store, **options))
+    if industry is None:
+        return ordered(PROJECTIONS[name](store))
+    if name != "region-ties":
+        raise ValueError(f"only the region-ties network can be narrowed to an industry, "
+                         f"not {name}")
+    return ordered(region_ties(store, industry=industry))
 
 
 def ordered(graph: nx.Graph) -> nx.Graph:

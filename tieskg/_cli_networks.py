@@ -9,7 +9,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -17,6 +17,9 @@ from rich.table import Table
 from tieskg._cli_analyze import analyze
 from tieskg.cli import _Context, console
 from tieskg.graph.networks import NETWORKS
+
+if TYPE_CHECKING:
+    from rdflib import URIRef
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
                        default="table", show_default=True, help="Output format.")
@@ -28,15 +31,14 @@ _KINDS = {"supply": "supply", "rd": "rd-manufacturing", "investment": "investmen
 
 
 # -- shared helpers ---------------------------------------------------------------------
-def _project(obj: _Context, name: str, **options: Any):
+def _project(obj: _Context, name: str, *, industry: URIRef | None = None):
     """Network ``name`` of the store, with a spinner while it is read (the network the
-    build saved, when there is one and no ``options`` other than None)."""
+    build saved, when there is one and no ``industry`` narrows it)."""
     from tieskg.graph import networks
 
     store = obj.open_store()
-    options = {key: value for key, value in options.items() if value is not None}
     with console.status(f"reading the {name} network", spinner="dots"):
-        return store, networks.project(store, name, **options)
+        return store, networks.project(store, name, industry=industry)
 
 
 #: One resolver per store folder, read once per process.
