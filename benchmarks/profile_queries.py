@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Time SELECT queries on an on-disk store, every row read as tieskg reads it.
 
-    nice python benchmarks/profile_queries.py /tmp/national/store benchmarks/sparql/*.rq
+    nice python benchmarks/profile_queries.py /tmp/national/store benchmarks/sparql/profiling/*.rq
 
 Opens the store read-only, runs each ``.rq`` file with the union of the named graphs as
 the default graph (as :class:`tieskg.graph.store.OxigraphStore` does) and turns every term
 into its lexical form (as ``Store.select_rows`` does), then prints rows and wall seconds.
-The variants in ``benchmarks/sparql/`` are those of the issue-7 scale profiling (see
+The variants in ``benchmarks/sparql/profiling/`` are those of the issue-7 scale profiling (see
 benchmarks/README.md); a query that runs too long can be stopped from outside
 (``timeout 200 ...``), the figures printed before it stay valid.
 """
