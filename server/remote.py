@@ -20,22 +20,20 @@ from tieskg.server.results import (
     Job,
     Reply,
     boolean_reply,
+    checked_update,
     select_reply,
     text_reply,
     triples_reply,
 )
-from tieskg.server.safety import query_form_of, refuse_remote
+from tieskg.server.safety import query_form_of
 
 
 def execute_remote(store: SparqlEndpointStore, job: Job) -> Reply:
     """Run ``job`` on the server behind ``store``; errors become 400 (the request's
     fault), 503 (the time limit) or 502 (the server failed)."""
     try:
-        if job.check:
-            refuse_remote(job.sparql, update=job.update)
-        if job.update:
-            store.update(job.sparql)
-            return Reply(204, "text/plain", b"")
+        if (updated := checked_update(store, job)) is not None:
+            return updated
         dataset = Dataset(job.default_graph, job.named_graphs)
         form = query_form_of(job.sparql)
         if form == "SELECT":

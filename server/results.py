@@ -12,6 +12,7 @@ import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -25,6 +26,9 @@ from tieskg.graph.terms import to_rdflib
 from tieskg.namespaces import PREFIXES
 from tieskg.queries.runner import format_result, name_restricted
 from tieskg.server.safety import refuse_remote
+
+if TYPE_CHECKING:
+    from tieskg.graph.remote_store import SparqlEndpointStore
 
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                 "json-ld": ox.RdfFormat.JSON_LD, "xml": ox.RdfFormat.RDF_XML}
@@ -63,6 +67,17 @@ def text_reply(status: int, message: str) -> Reply:
     return Reply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
+def checked_update(store: OxigraphStore | SparqlEndpointStore, job: Job) -> Reply | None:
+    """Refuse what the endpoint does not run (when ``job`` asks for the check), and run
+    ``job`` if it is an update (its reply); ``None`` for a query, still to run."""
+    if job.check:
+        refuse_remote(job.sparql, update=job.update)
+    if job.update:
+        store.update(job.sparql)
+        return Reply(204, "text/plain", b"")
+    return None
+
+
 def execute(store: Store, job: Job) -> Reply:
     """Run ``job`` on ``store``; errors become 400 (the request's fault) or 500."""
     if not isinstance(store, OxigraphStore):
@@ -70,11 +85,8 @@ def execute(store: Store, job: Job) -> Reply:
 
         return execute_remote(store, job)
     try:
-        if job.check:
-            refuse_remote(job.sparql, update=job.update)
-        if job.update:
-            store.update(job.sparql)
-            return Reply(204, "text/plain", b"")
+        if (updated := checked_update(store, job)) is not None:
+            return updated
         sparql = name_restricted(store, job.sparql, job.name_index, job.bindings)
         result = store.stream(sparql, bindings=job.bindings,
                               default_graph=[URIRef(g) for g in job.default_graph],
